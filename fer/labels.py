@@ -1,0 +1,20 @@
+"""The seven FER2013 emotions, in the order the model outputs them."""
+
+from __future__ import annotations
+
+LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+# One display colour per emotion, as OpenCV BGR triples, chosen to stay apart from each other
+# and readable on both light and dark video.
+COLORS_BGR: dict[str, tuple[int, int, int]] = {
+    "angry": (40, 40, 220),
+    "disgust": (40, 140, 40),
+    "fear": (160, 60, 160),
+    "happy": (0, 200, 255),
+    "sad": (200, 120, 30),
+    "surprise": (0, 140, 255),
+    "neutral": (170, 170, 170),
+}
+
+#: The three splits of FER2013, named as in the original CSV's ``Usage`` column.
+SPLITS: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")

@@ -1,0 +1,78 @@
+"""Shared fixtures: paths to the real data beside the checkout, and small real-face samples."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+FER_TAR = SHARED / "fer2013" / "fer2013-images.tar.gz"
+FER_CSV = SHARED / "fer2013" / "fer2013_first1167rows.csv.gz"
+
+
+def _require(path: Path) -> Path:
+    # Real data is part of the test suite: its absence is a failure, never a skip.
+    assert path.exists(), f"test data missing: {path} (the shared data folder must sit beside the checkout)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def fer_tar() -> Path:
+    return _require(FER_TAR)
+
+
+@pytest.fixture(scope="session")
+def fer_csv() -> Path:
+    return _require(FER_CSV)
+
+
+@pytest.fixture(scope="session")
+def fer_members(fer_tar) -> list[tuple[str, bytes]]:
+    """A few real FER2013 JPEG members per class and split: ``(path inside the archive, bytes)``."""
+    wanted: dict[tuple[str, str, str], int] = {}
+    picked = []
+    with tarfile.open(fer_tar, "r:gz") as archive:
+        for member in archive:
+            if not member.isfile():
+                continue
+            part, label, name = member.name.split("/")[-3:]
+            key = (part, label, name.split("_")[0])
+            if wanted.get(key, 0) < 3:
+                wanted[key] = wanted.get(key, 0) + 1
+                picked.append((member.name, archive.extractfile(member).read()))
+    return picked
+
+
+@pytest.fixture(scope="session")
+def fer_faces(fer_tar) -> dict[str, object]:
+    """All of FER2013, loaded once for the session."""
+    from fer.data import load_fer2013
+
+    return load_fer2013(fer_tar)
+
+
+def write_tar(path: Path, members: list[tuple[str, bytes]], mode: str = "w:gz") -> Path:
+    with tarfile.open(path, mode) as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def write_tree(root: Path, members: list[tuple[str, bytes]]) -> Path:
+    for name, data in members:
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)

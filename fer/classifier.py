@@ -8,6 +8,7 @@ TensorFlow is never imported here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -67,6 +68,12 @@ def read_model_files(model_dir: str | Path = MODEL_DIR) -> ModelFiles:
     if tuple(contract.get("shape", ())[1:]) != INPUT_SHAPE or contract.get("dtype") != "float32":
         raise ModelError(f"{meta_path}: input contract {contract} is not float32 [N,48,48,1]")
     return ModelFiles(tflite, metadata)
+
+
+@functools.cache
+def shipped_model_files() -> ModelFiles:
+    """The verified files in ``model/``, read once per process and shared read-only."""
+    return read_model_files(MODEL_DIR)
 
 
 class EmotionClassifier:

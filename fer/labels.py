@@ -4,8 +4,8 @@ from __future__ import annotations
 
 LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
-# One display colour per emotion, as OpenCV BGR triples, chosen to stay apart from each other
-# and readable on both light and dark video.
+# One display colour per emotion, as OpenCV BGR triples: saturated (none is grey, so an overlay
+# stands out from skin, hair and clothes), apart from each other, readable on light and dark video.
 COLORS_BGR: dict[str, tuple[int, int, int]] = {
     "angry": (40, 40, 220),
     "disgust": (40, 140, 40),
@@ -13,7 +13,7 @@ COLORS_BGR: dict[str, tuple[int, int, int]] = {
     "happy": (0, 200, 255),
     "sad": (200, 120, 30),
     "surprise": (0, 140, 255),
-    "neutral": (170, 170, 170),
+    "neutral": (170, 170, 0),
 }
 
 #: The three splits of FER2013, named as in the original CSV's ``Usage`` column.

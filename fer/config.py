@@ -1,0 +1,60 @@
+"""Every knob of the per-frame path, with its one default, in frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HAAR_WINDOW_PX = 24  # the frontal-face cascade's own window: no face smaller than this is found
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Haar cascade settings. Sizes are in pixels of the frame handed to the analyzer."""
+
+    scale_factor: float = 1.1  # step between cascade scales; larger is faster and misses more
+    min_neighbors: int = 5  # overlapping hits a box needs; larger gives fewer false faces
+    min_face_px: int = 40  # smallest face side to report
+    # The frame is shrunk (never enlarged) so that a face of min_face_px becomes this many pixels
+    # before the cascade runs: detection cost falls with the square of the shrink.
+    detection_face_px: int = 32
+
+    def __post_init__(self) -> None:
+        if not self.scale_factor > 1.0:
+            raise ValueError(f"scale_factor must be > 1, got {self.scale_factor}")
+        if self.min_neighbors < 0:
+            raise ValueError(f"min_neighbors must be >= 0, got {self.min_neighbors}")
+        if self.min_face_px < HAAR_WINDOW_PX:
+            raise ValueError(f"min_face_px must be >= {HAAR_WINDOW_PX}, got {self.min_face_px}")
+        if not HAAR_WINDOW_PX <= self.detection_face_px:
+            raise ValueError(f"detection_face_px must be >= {HAAR_WINDOW_PX}, got {self.detection_face_px}")
+
+    @property
+    def detection_scale(self) -> float:
+        """Factor applied to the frame before detection (<= 1)."""
+        return min(1.0, self.detection_face_px / self.min_face_px)
+
+
+@dataclass(frozen=True)
+class CropConfig:
+    """How a detected box becomes the model's input (see model/metadata.json ``face_crop``)."""
+
+    margin: float = 0.0  # added on each side, as a fraction of the box side
+    size: int = 48
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.margin <= 1.0:
+            raise ValueError(f"margin must be within 0..1, got {self.margin}")
+        if self.size != 48:
+            raise ValueError("the model takes 48x48 faces")
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    crop: CropConfig = field(default_factory=CropConfig)
+    flip_tta: bool = True  # classify each face and its mirror image, average the two
+    num_threads: int = 1  # LiteRT interpreter threads per analyzer
+
+    def __post_init__(self) -> None:
+        if self.num_threads < 1:
+            raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")

@@ -1,0 +1,99 @@
+"""The live video path: one :class:`LiveSession` per browser session, called on each frame.
+
+The frame callback runs on a streaming worker thread; the page reads results from another
+thread. Settings go in and results come out through a lock; nothing else is shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from fer.config import DetectorConfig
+from fer.overlay import draw_faces
+from fer.pipeline import Analyzer, Face
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """What the viewer can change while streaming."""
+
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    show_probabilities: bool = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The latest analysed frame's faces, and counters since the session started."""
+
+    faces: tuple[Face, ...] = ()
+    frames: int = 0  # frames analysed
+    frames_with_faces: int = 0
+    failed_frames: int = 0  # frames returned unannotated because analysis raised
+    first_frame_at: float | None = None  # time.monotonic() of the first analysed frame
+    updated_at: float | None = None
+
+
+class LiveSession:
+    """Analyses and annotates the frames of one video stream. Call it with an ``av.VideoFrame``."""
+
+    def __init__(self, analyzer: Analyzer, settings: LiveSettings = LiveSettings()) -> None:
+        self._analyzer = analyzer
+        self._lock = threading.Lock()
+        self._settings = settings
+        self._snapshot = Snapshot()
+        self._logged_failure = False
+
+    def configure(self, settings: LiveSettings) -> None:
+        """Apply new settings from the next frame on."""
+        with self._lock:
+            self._settings = settings
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._snapshot
+
+    def annotate(self, bgr: np.ndarray) -> tuple[np.ndarray, list[Face]]:
+        """Analyse an HxWx3 BGR frame and draw on it in place; returns it with its faces."""
+        with self._lock:
+            settings = self._settings
+        if self._analyzer.config.detector != settings.detector:
+            self._analyzer.set_detector_config(settings.detector)
+        faces = self._analyzer.analyze(bgr)
+        return draw_faces(bgr, faces, show_probabilities=settings.show_probabilities), faces
+
+    def __call__(self, frame):
+        """The ``video_frame_callback``: ``av.VideoFrame`` in, annotated ``av.VideoFrame`` out.
+
+        A frame that cannot be analysed goes back unannotated; the failure is logged once per
+        session and counted, and the stream goes on.
+        """
+        import av
+
+        try:
+            bgr, faces = self.annotate(frame.to_ndarray(format="bgr24"))
+        except Exception:  # noqa: BLE001 - one bad frame must not end the stream
+            if not self._logged_failure:
+                log.exception("frame analysis failed; returning frames unannotated while it fails")
+                self._logged_failure = True
+            with self._lock:
+                self._snapshot = replace(self._snapshot, failed_frames=self._snapshot.failed_frames + 1)
+            return frame
+        out = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        out.pts, out.time_base = frame.pts, frame.time_base
+        now = time.monotonic()
+        with self._lock:
+            old = self._snapshot
+            self._snapshot = Snapshot(
+                faces=tuple(faces), frames=old.frames + 1,
+                frames_with_faces=old.frames_with_faces + bool(faces), failed_frames=old.failed_frames,
+                first_frame_at=old.first_frame_at or now, updated_at=now,
+            )
+        return out
+

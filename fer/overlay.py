@@ -1,0 +1,57 @@
+"""Draw faces, emotions and confidences onto a BGR frame."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from fer.labels import COLORS_BGR
+from fer.pipeline import Face
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _style(width: int) -> tuple[float, int]:
+    """Font scale and line thickness that stay readable from 320 to 1920 px wide frames."""
+    return max(0.4, width / 1400), max(1, round(width / 640))
+
+
+def _text_color(bgr: tuple[int, int, int]) -> tuple[int, int, int]:
+    b, g, r = bgr
+    return (0, 0, 0) if 0.114 * b + 0.587 * g + 0.299 * r > 140 else (255, 255, 255)
+
+
+def _label(image: np.ndarray, text: str, x: int, y: int, color, scale: float, thickness: int) -> int:
+    """A filled tag with ``text`` whose top-left corner is at (x, y); returns the tag's height."""
+    (tw, th), base = cv2.getTextSize(text, FONT, scale, thickness)
+    pad = max(2, thickness * 2)
+    height = th + base + 2 * pad
+    cv2.rectangle(image, (x, y), (x + tw + 2 * pad, y + height), color, cv2.FILLED)
+    cv2.putText(image, text, (x + pad, y + pad + th), FONT, scale, _text_color(color), thickness, cv2.LINE_AA)
+    return height
+
+
+def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *, show_probabilities: bool = False) -> np.ndarray:
+    """Draw each face's box in its emotion's colour with ``label NN%`` above it, in place.
+
+    With ``show_probabilities`` the three likeliest emotions are listed under the box.
+    Returns ``bgr`` (the same array) for chaining.
+    """
+    scale, thickness = _style(bgr.shape[1])
+    for face in faces:
+        x, y, w, h = face.box
+        color = COLORS_BGR[face.label]
+        cv2.rectangle(bgr, (x, y), (x + w, y + h), color, thickness + 1)
+        text = f"{face.label} {face.score:.0%}"
+        (_, th), base = cv2.getTextSize(text, FONT, scale, thickness)
+        tag_height = th + base + 2 * max(2, thickness * 2)
+        top = y - tag_height if y - tag_height >= 0 else y + h  # above the box, or below at the top edge
+        _label(bgr, text, x, top, color, scale, thickness)
+        if show_probabilities:
+            ranked = sorted(face.probabilities.items(), key=lambda kv: kv[1], reverse=True)[:3]
+            row = y + h + (tag_height if top == y + h else 0)
+            for label, p in ranked:
+                row += _label(bgr, f"{label} {p:.0%}", x, row, COLORS_BGR[label], scale * 0.8, thickness)
+    return bgr

@@ -1,0 +1,66 @@
+"""The per-frame path: BGR frame -> faces with emotions, in one classifier call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from fer.classifier import EmotionClassifier, ModelFiles, shipped_model_files
+from fer.config import AnalyzerConfig, DetectorConfig
+from fer.detection import Box, FaceDetector
+from fer.labels import LABELS
+from fer.preprocessing import crop_faces, to_gray
+
+Classify = Callable[[np.ndarray], np.ndarray]  # (N, 48, 48, 1) float32 0..255 -> (N, 7) probabilities
+
+
+@dataclass(frozen=True)
+class Face:
+    """One detected face: its box in frame pixels and its emotion."""
+
+    box: Box
+    label: str
+    score: float  # probability of ``label``
+    probabilities: dict[str, float]  # every label -> probability; sums to 1
+
+
+class Analyzer:
+    """Finds every face in a frame and recognises its emotion.
+
+    One instance per session/thread (the cascade and the interpreter are not thread-safe); the
+    model bytes are read once per process and shared. ``classifier`` replaces the shipped model
+    with any callable of the same contract.
+    """
+
+    def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), *, classifier: Classify | None = None,
+                 model_files: ModelFiles | None = None) -> None:
+        self.config = config
+        self._detector = FaceDetector(config.detector)
+        if classifier is None:
+            classifier = EmotionClassifier(model_files or shipped_model_files(), flip_tta=config.flip_tta,
+                                           num_threads=config.num_threads)
+        self._classify = classifier
+
+    def set_detector_config(self, detector: DetectorConfig) -> None:
+        """Change detection settings; the next frame uses them."""
+        self._detector.config = detector
+
+    def analyze(self, bgr: np.ndarray) -> list[Face]:
+        """Faces in an HxWx3 uint8 BGR frame (HxW gray and HxWx4 BGRA are accepted too), largest first."""
+        if not isinstance(bgr, np.ndarray) or bgr.dtype != np.uint8:
+            raise ValueError(f"expected a uint8 numpy image, got {type(bgr).__name__} "
+                             f"{getattr(bgr, 'dtype', '')}".rstrip())
+        gray = to_gray(bgr)
+        boxes = self._detector.detect(np.ascontiguousarray(gray))
+        if not boxes:
+            return []
+        probabilities = self._classify(crop_faces(gray, boxes, self.config.crop))
+        return [face_from(box, p) for box, p in zip(boxes, probabilities, strict=True)]
+
+
+def face_from(box: Box, probabilities: np.ndarray) -> Face:
+    best = int(np.argmax(probabilities))
+    return Face(box=box, label=LABELS[best], score=float(probabilities[best]),
+                probabilities={label: float(p) for label, p in zip(LABELS, probabilities, strict=True)})

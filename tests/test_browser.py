@@ -1,0 +1,58 @@
+"""End to end: a real Chromium streams a real face video to app.py over real WebRTC.
+
+Runs tests/browser_session.py inside a private network namespace (needs root, Chromium at
+/usr/bin/chromium and playwright: .ci/run installs them). Saves docs/live-page.png, the
+screenshot the README shows, and prints the measured figures (see them with ``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SHARED
+
+VIDEO = SHARED / "video" / "short_hamilton_clip_640x360_15fps.mjpeg"
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    assert os.geteuid() == 0, "the browser test makes a network namespace and must run as root"
+    assert shutil.which("unshare") and shutil.which("ip"), "needs util-linux unshare and iproute2 ip"
+    assert os.path.exists("/usr/bin/chromium"), "needs Debian's chromium (apt-get install chromium)"
+    assert VIDEO.exists(), f"missing {VIDEO}"
+    shot = tmp_path_factory.mktemp("browser") / "live-page.png"
+    done = subprocess.run(["unshare", "-n", sys.executable, str(ROOT / "tests" / "browser_session.py"),
+                           str(VIDEO), str(shot)], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, f"browser session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["screenshot_taken"]:
+        shutil.copy(shot, ROOT / "docs" / "live-page.png")
+    figures = {k: result[k] for k in ("seconds_to_playing", "seconds_to_first_annotated_frame", "analysed_fps",
+                                      "frames_analysed", "frames_with_faces", "video_size", "emotions_shown")}
+    print("\nbrowser figures:", json.dumps(figures))
+    return result
+
+
+def test_video_comes_back_with_the_servers_overlay(session):
+    assert session["seconds_to_playing"] is not None, session["server_log_tail"]
+    # The source video has at most 0.02% of its pixels near an emotion colour; the overlay
+    # (boxes and filled label tags) puts several tenths of a percent there.
+    assert session["seconds_to_first_annotated_frame"] is not None, session
+    assert session["max_overlay_share"] >= 0.003
+
+
+def test_server_analysed_frames_with_faces(session):
+    assert session["frames_analysed"] >= 20
+    assert session["frames_with_faces"] >= 5
+    assert session["analysed_fps"] > 0
+
+
+def test_panel_shows_faces_and_emotions(session):
+    assert session["faces_in_view_shown"]
+    assert session["emotions_shown"], session["panel_text"]
+    assert session["screenshot_taken"], "no moment with a face both boxed in the video and listed"

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from fer.classifier import MODEL_DIR, ModelError, load_classifier, read_model_files, sha256
+
+
+@pytest.fixture
+def model_copy(tmp_path):
+    for name in ("emotion_cnn.tflite", "metadata.json"):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def _edit_metadata(folder, change):
+    meta = json.loads((folder / "metadata.json").read_text())
+    change(meta)
+    (folder / "metadata.json").write_text(json.dumps(meta))
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_classifier(flip_tta=False)
+
+
+@pytest.fixture(scope="module")
+def faces(fer_faces):
+    return fer_faces.split("PrivateTest").faces[:16][..., None].astype(np.float32)
+
+
+def test_missing_files(model_copy):
+    (model_copy / "emotion_cnn.tflite").unlink()
+    with pytest.raises(ModelError, match="model file not found: .*emotion_cnn.tflite"):
+        read_model_files(model_copy)
+    (model_copy / "metadata.json").unlink()
+    with pytest.raises(ModelError, match="model metadata not found"):
+        read_model_files(model_copy)
+
+
+def test_tampered_model_fails_checksum(model_copy):
+    path = model_copy / "emotion_cnn.tflite"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match the sha256"):
+        read_model_files(model_copy)
+
+
+def test_truncated_model_with_matching_checksum_fails_to_load(model_copy):
+    path = model_copy / "emotion_cnn.tflite"
+    truncated = path.read_bytes()[:4096]
+    path.write_bytes(truncated)
+    _edit_metadata(model_copy, lambda m: m["files"]["emotion_cnn.tflite"].update(sha256=sha256(truncated)))
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        load_classifier(model_copy)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update(labels=["happy", "sad"]), "labels"),
+    (lambda m: m["input"].update(shape=[None, 64, 64, 1]), "input contract"),
+])
+def test_metadata_must_match_the_library(model_copy, change, message):
+    _edit_metadata(model_copy, change)
+    with pytest.raises(ModelError, match=message):
+        read_model_files(model_copy)
+
+
+def test_metadata_not_json(model_copy):
+    (model_copy / "metadata.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not readable JSON"):
+        read_model_files(model_copy)
+
+
+def test_probabilities(classifier, faces):
+    probs = classifier(faces)
+    assert probs.shape == (16, 7) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert classifier(faces[:0]).shape == (0, 7)
+    with pytest.raises(ValueError, match="shape"):
+        classifier(faces[..., 0])
+
+
+def test_batch_size_does_not_change_a_face_result(classifier, faces):
+    alone = np.concatenate([classifier(faces[i:i + 1]) for i in range(4)])
+    np.testing.assert_allclose(classifier(faces[:4]), alone, atol=1e-5)
+    np.testing.assert_allclose(classifier(faces)[:4], alone, atol=1e-5)
+
+
+def test_flip_tta_is_the_mean_of_face_and_mirror(classifier, faces):
+    tta = load_classifier(flip_tta=True)
+    expected = (classifier(faces) + classifier(faces[:, :, ::-1])) / 2
+    np.testing.assert_allclose(tta(faces), expected, atol=1e-6)

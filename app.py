@@ -7,43 +7,29 @@ Frames are processed in memory only and never stored.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from fer.classifier import ModelError, ModelFiles, read_model_files
-from fer.config import DetectorConfig
+from fer.classifier import MODEL_DIR, ModelError, ModelFiles, read_model_files
+from fer.config import DetectorConfig, parse_ice_servers
 from fer.labels import COLORS_BGR
 from fer.live import LiveSession, LiveSettings, Snapshot
 from fer.pipeline import Analyzer
 
 ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server
+MODEL_DIR_ENV = "FER_MODEL_DIR"  # folder with emotion_cnn.tflite and metadata.json; default model/
 PANEL_REFRESH_S = 0.5
 # Detection sensitivity -> (Haar scale factor, minimum neighbours).
 SENSITIVITY = {"Low: fewer false faces": (1.2, 7), "Medium": (1.1, 5), "High: more faces": (1.05, 3)}
 
 
 @st.cache_resource(show_spinner="Loading the emotion model...")
-def model_files() -> ModelFiles:
+def model_files(model_dir: str) -> ModelFiles:
     """The model bytes and metadata, read and verified once per server process."""
-    return read_model_files()
-
-
-def ice_servers() -> tuple[dict | None, str | None]:
-    """The RTC configuration from ``FER_ICE_SERVERS``, or None for streamlit-webrtc's defaults."""
-    raw = os.environ.get(ICE_SERVERS_ENV)
-    if raw is None or not raw.strip():
-        return None, None
-    try:
-        servers = json.loads(raw)
-    except json.JSONDecodeError as err:
-        return None, f"{ICE_SERVERS_ENV} is not valid JSON ({err.msg}); using the default ICE servers."
-    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
-        return None, f"{ICE_SERVERS_ENV} must be a JSON list of {{\"urls\": ...}} objects; using the defaults."
-    return {"iceServers": servers}, None
+    return read_model_files(model_dir)
 
 
 def sidebar_settings() -> LiveSettings:
@@ -81,7 +67,7 @@ def main() -> None:
     st.write("Press **START** and allow the camera: every face in the video is boxed and labelled "
              "with its emotion. Frames stay in memory and are never stored.")
     try:
-        files = model_files()
+        files = model_files(os.environ.get(MODEL_DIR_ENV) or str(MODEL_DIR))
     except ModelError as err:
         st.error(f"The emotion model cannot be loaded, so the live view is off: {err}. "
                  "Restore the files in model/ (for example with `git checkout model/`) and reload.")
@@ -89,7 +75,7 @@ def main() -> None:
     settings = sidebar_settings()
     session = live_session(files)
     session.configure(settings)
-    rtc_configuration, ice_warning = ice_servers()
+    rtc_configuration, ice_warning = parse_ice_servers(os.environ.get(ICE_SERVERS_ENV), ICE_SERVERS_ENV)
     if ice_warning:
         st.warning(ice_warning)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 HAAR_WINDOW_PX = 24  # the frontal-face cascade's own window: no face smaller than this is found
@@ -58,3 +59,20 @@ class AnalyzerConfig:
     def __post_init__(self) -> None:
         if self.num_threads < 1:
             raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
+
+
+def parse_ice_servers(raw: str | None, source: str = "ICE servers") -> tuple[dict | None, str | None]:
+    """An RTC configuration from a JSON list of ICE servers, and a warning if ``raw`` is unusable.
+
+    Returns ``(None, None)`` when ``raw`` is unset or blank (use the streaming library's defaults),
+    ``({"iceServers": [...]}, None)`` when valid, ``(None, warning)`` when not.
+    """
+    if raw is None or not raw.strip():
+        return None, None
+    try:
+        servers = json.loads(raw)
+    except json.JSONDecodeError as err:
+        return None, f"{source} is not valid JSON ({err.msg}); using the default ICE servers."
+    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
+        return None, f'{source} must be a JSON list of {{"urls": ...}} objects; using the default ICE servers.'
+    return {"iceServers": servers}, None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,6 +45,7 @@ class Analyzer:
 
     def set_detector_config(self, detector: DetectorConfig) -> None:
         """Change detection settings; the next frame uses them."""
+        self.config = replace(self.config, detector=detector)
         self._detector.config = detector
 
     def analyze(self, bgr: np.ndarray) -> list[Face]:

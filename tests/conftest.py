@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Import WebRTC's SRTP bindings before anything can import TensorFlow: TensorFlow's bundled
+# BoringSSL otherwise takes over pylibsrtp's OpenSSL symbols and the process segfaults.
+import streamlit_webrtc  # noqa: F401, I001  # isort: skip
+
 import io
 import tarfile
 from pathlib import Path
@@ -76,3 +80,34 @@ def write_tree(root: Path, members: list[tuple[str, bytes]]) -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+VIDEO_MP4 = SHARED / "video" / "short_hamilton_clip.mp4"
+
+
+@pytest.fixture(scope="session")
+def video_path() -> Path:
+    return _require(VIDEO_MP4)
+
+
+@pytest.fixture(scope="session")
+def video_frames(video_path) -> list:
+    """Every 5th frame of the real face video as ``av.VideoFrame`` (55 frames, 640x360)."""
+    import av
+
+    with av.open(str(video_path)) as container:
+        return [frame for i, frame in enumerate(container.decode(video=0)) if i % 5 == 0]
+
+
+@pytest.fixture(scope="session")
+def astronaut_bgr() -> np.ndarray:
+    import skimage.data
+
+    return np.ascontiguousarray(skimage.data.astronaut()[:, :, ::-1])
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from fer import Analyzer
+
+    return Analyzer()

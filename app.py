@@ -15,13 +15,15 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from fer.classifier import MODEL_DIR, ModelError, ModelFiles, read_model_files
 from fer.config import DetectorConfig, parse_ice_servers
-from fer.labels import COLORS_BGR
-from fer.live import LiveSession, LiveSettings, Snapshot
+from fer.labels import COLORS_BGR, LABELS
+from fer.live import LiveSession, LiveSettings
 from fer.pipeline import Analyzer
 
 ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server
 MODEL_DIR_ENV = "FER_MODEL_DIR"  # folder with emotion_cnn.tflite and metadata.json; default model/
 PANEL_REFRESH_S = 0.5
+TIMELINE_S = 300  # seconds of history in the live timeline chart
+HEX = [f"#{r:02x}{g:02x}{b:02x}" for b, g, r in (COLORS_BGR[label] for label in LABELS)]
 # Detection sensitivity -> (Haar scale factor, minimum neighbours).
 SENSITIVITY = {"Low: fewer false faces": (1.2, 7), "Medium": (1.1, 5), "High: more faces": (1.05, 3)}
 
@@ -51,11 +53,31 @@ def live_session(files: ModelFiles) -> LiveSession:
     return st.session_state["live_session"]
 
 
-def show_panel(snapshot: Snapshot) -> None:
+def show_panel(session: LiveSession) -> None:
+    import pandas as pd
+
+    snapshot = session.snapshot()
+    st.subheader(session.mood.describe())
     st.metric("Faces in view", len(snapshot.faces))
-    for i, face in enumerate(snapshot.faces, start=1):
+    faces, shares = session.mood.current()
+    if faces:
+        current = pd.DataFrame({"emotion": list(LABELS), "share": [shares[k] for k in LABELS]})
+        st.vega_lite_chart(current, {
+            "mark": "bar", "height": 170,
+            "encoding": {
+                "y": {"field": "emotion", "type": "nominal", "sort": list(LABELS), "title": None},
+                "x": {"field": "share", "type": "quantitative", "title": "share of the faces in view",
+                      "axis": {"format": "%"}, "scale": {"domain": [0, 1]}},
+                "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": None},
+            },
+        })
+    rows = [r for r in session.mood.seconds()[-TIMELINE_S:] if r.faces > 0]
+    if len(rows) > 1:
+        table = pd.DataFrame([r.shares for r in rows], index=pd.Index([r.second for r in rows], name="second"))
+        st.area_chart(table, color=HEX, height=220, y_label="share", x_label=f"second (last {TIMELINE_S} s)")
+    for face in snapshot.faces:
         b, g, r = COLORS_BGR[face.label]
-        st.markdown(f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face {i}: '
+        st.markdown(f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face #{face.id}: '
                     f"**{face.label}** ({face.score:.0%})", unsafe_allow_html=True)
     st.caption(f"Frames analysed: {snapshot.frames} ({snapshot.frames_with_faces} with faces)"
                + (f"; {snapshot.failed_frames} could not be analysed" if snapshot.failed_frames else ""))
@@ -92,13 +114,15 @@ def main() -> None:
         st.caption("No picture after START? The browser needs camera permission (the camera icon in "
                    "the address bar) and a secure page: https:// or http://localhost.")
     with panel:
+        st.download_button("Download the session's mood per second (CSV)", data=session.mood.to_csv,
+                           file_name="class-mood.csv", mime="text/csv", on_click="ignore")
         placeholder = st.empty()
         with placeholder.container():
-            show_panel(session.snapshot())
+            show_panel(session)
         while ctx.state.playing:  # refresh until the stream stops; a widget change reruns the script
             time.sleep(PANEL_REFRESH_S)
             with placeholder.container():
-                show_panel(session.snapshot())
+                show_panel(session)
 
 
 main()

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from fer.config import DetectorConfig
+from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
-from fer.pipeline import Analyzer, Face
+from fer.pipeline import Analyzer
+from fer.tracking import FaceTracker, TrackedFace
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ class LiveSettings:
 class Snapshot:
     """The latest analysed frame's faces, and counters since the session started."""
 
-    faces: tuple[Face, ...] = ()
+    faces: tuple[TrackedFace, ...] = ()
     frames: int = 0  # frames analysed
     frames_with_faces: int = 0
     failed_frames: int = 0  # frames returned unannotated because analysis raised
@@ -41,10 +43,16 @@ class Snapshot:
 
 
 class LiveSession:
-    """Analyses and annotates the frames of one video stream. Call it with an ``av.VideoFrame``."""
+    """Analyses, tracks and annotates the frames of one video stream, and keeps the class mood.
 
-    def __init__(self, analyzer: Analyzer, settings: LiveSettings = LiveSettings()) -> None:
+    Call it with an ``av.VideoFrame``. ``mood`` is read by the page while frames come in.
+    """
+
+    def __init__(self, analyzer: Analyzer, settings: LiveSettings = LiveSettings(), *,
+                 tracker: FaceTracker | None = None, mood: MoodTimeline | None = None) -> None:
         self._analyzer = analyzer
+        self._tracker = tracker or FaceTracker()
+        self.mood = mood or MoodTimeline()
         self._lock = threading.Lock()
         self._settings = settings
         self._snapshot = Snapshot()
@@ -59,13 +67,14 @@ class LiveSession:
         with self._lock:
             return self._snapshot
 
-    def annotate(self, bgr: np.ndarray) -> tuple[np.ndarray, list[Face]]:
-        """Analyse an HxWx3 BGR frame and draw on it in place; returns it with its faces."""
+    def annotate(self, bgr: np.ndarray) -> tuple[np.ndarray, list[TrackedFace]]:
+        """Analyse and track an HxWx3 BGR frame, add it to the mood, draw on it in place."""
         with self._lock:
             settings = self._settings
         if self._analyzer.config.detector != settings.detector:
             self._analyzer.set_detector_config(settings.detector)
-        faces = self._analyzer.analyze(bgr)
+        faces = self._tracker.update(self._analyzer.analyze(bgr))
+        self.mood.update(faces)
         return draw_faces(bgr, faces, show_probabilities=settings.show_probabilities), faces
 
     def __call__(self, frame):

@@ -9,6 +9,7 @@ import numpy as np
 
 from fer.labels import COLORS_BGR
 from fer.pipeline import Face
+from fer.tracking import TrackedFace
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -33,8 +34,9 @@ def _label(image: np.ndarray, text: str, x: int, y: int, color, scale: float, th
     return height
 
 
-def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *, show_probabilities: bool = False) -> np.ndarray:
-    """Draw each face's box in its emotion's colour with ``label NN%`` above it, in place.
+def draw_faces(bgr: np.ndarray, faces: Sequence[Face | TrackedFace], *,
+               show_probabilities: bool = False) -> np.ndarray:
+    """Draw each face's box in its emotion's colour with ``[#id] label NN%`` above it, in place.
 
     With ``show_probabilities`` the three likeliest emotions are listed under the box.
     Returns ``bgr`` (the same array) for chaining.
@@ -45,6 +47,8 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *, show_probabilities: bo
         color = COLORS_BGR[face.label]
         cv2.rectangle(bgr, (x, y), (x + w, y + h), color, thickness + 1)
         text = f"{face.label} {face.score:.0%}"
+        if isinstance(face, TrackedFace):
+            text = f"#{face.id} {text}"
         (_, th), base = cv2.getTextSize(text, FONT, scale, thickness)
         tag_height = th + base + 2 * max(2, thickness * 2)
         top = y - tag_height if y - tag_height >= 0 else y + h  # above the box, or below at the top edge

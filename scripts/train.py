@@ -32,6 +32,7 @@ from fer.labels import LABELS  # noqa: E402
 from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/fer2013/fer2013-images.tar.gz"
+NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and biases (not saved with the optimizer)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume:
         trainer = keras.models.load_model(run / "last.keras")
         classifier = trainer.get_layer("emotion_cnn")
+        trainer.optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
         history = json.loads((run / "history.json").read_text())
         offset = history[-1]["wall_s"] if history else 0.0
         print(f"resuming {run} after epoch {len(history)}", flush=True)
@@ -181,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             warmup_steps=train_cfg.warmup_epochs * steps_per_epoch,
         )
         optimizer = keras.optimizers.AdamW(schedule, weight_decay=train_cfg.weight_decay)
-        optimizer.exclude_from_weight_decay(var_names=["bn", "gamma", "beta", "bias"])
+        optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
         trainer.compile(optimizer=optimizer,
                         loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_cfg.label_smoothing),
                         metrics=["accuracy"])

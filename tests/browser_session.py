@@ -125,31 +125,34 @@ def drive(video: Path, screenshot: Path) -> dict:
 
         # Watch the panel for a while: frames analysed per second from the page's own counter,
         # the emotions it lists, and a screenshot taken while a face is boxed and listed.
-        first = (time.monotonic(), panel_counts(page.inner_text("body")))
+        first = last = None  # (time, (frames analysed, frames with faces)) as the panel showed them
         emotions: set[str] = set()
         shot_taken = False
         body = ""
         watch_until = time.monotonic() + 8
         while time.monotonic() < watch_until or not shot_taken and time.monotonic() < watch_until + 15:
             body = page.inner_text("body")
-            listed = {label for label in LABELS if re.search(rf"Face \d+: {label}", body)}
+            counts = panel_counts(body)  # None while the panel is being redrawn
+            if counts:
+                last = (time.monotonic(), counts)
+                first = first or last
+            listed = {label for label in LABELS if re.search(rf"Face #\d+: {label}", body)}
             emotions |= listed
             sample = video_frame.evaluate(OVERLAY_JS, [colors, COLOR_TOLERANCE])
             if not shot_taken and listed and sample and sample["overlay_share"] >= 0.003:
                 page.screenshot(path=str(screenshot))
                 shot_taken = True
             time.sleep(0.5)
-        last = (time.monotonic(), panel_counts(body))
         result.update(
             seconds_to_playing=None if playing_at is None else round(playing_at - clicked, 2),
             seconds_to_first_annotated_frame=None if annotated_at is None else round(annotated_at - clicked, 2),
             samples=len(samples),
             max_overlay_share=max((s["overlay_share"] for s in samples), default=0.0),
             video_size=[samples[-1]["width"], samples[-1]["height"]] if samples else None,
-            frames_analysed=last[1][0] if last[1] else None,
-            frames_with_faces=last[1][1] if last[1] else None,
+            frames_analysed=last[1][0] if last else None,
+            frames_with_faces=last[1][1] if last else None,
             analysed_fps=(round((last[1][0] - first[1][0]) / (last[0] - first[0]), 1)
-                          if first[1] and last[1] else None),
+                          if last and last[0] > first[0] else None),
             faces_in_view_shown="Faces in view" in body,
             emotions_shown=sorted(emotions),
             screenshot_taken=shot_taken,

@@ -6,6 +6,7 @@ import pytest
 from fer.labels import COLORS_BGR, LABELS
 from fer.overlay import draw_faces
 from fer.pipeline import Face
+from fer.tracking import TrackedFace
 
 
 def make_face(box, label="happy", score=0.8) -> Face:
@@ -63,3 +64,12 @@ def test_probabilities_listed_under_the_box_and_in_place():
 def test_no_faces_no_change():
     frame = np.random.default_rng(1).integers(0, 255, (90, 160, 3), np.uint8)
     assert np.array_equal(draw_faces(frame.copy(), []), frame)
+
+
+def test_tracked_faces_show_their_id():
+    frame = np.zeros((360, 640, 3), np.uint8)
+    plain = make_face((100, 100, 80, 80))
+    tracked = TrackedFace(id=17, box=plain.box, label=plain.label, score=plain.score,
+                          probabilities=plain.probabilities)
+    width = lambda f: changed_pixels(frame, draw_faces(frame.copy(), [f]))[:, 1].max()  # noqa: E731
+    assert width(tracked) > width(plain) + 20  # the tag carries "#17 " in front of the label

@@ -1,0 +1,125 @@
+"""The mood of the class: per-second aggregates of the faces in view, for a whole session.
+
+Each analysed frame adds its faces' (smoothed) probabilities to the current second's totals;
+nothing of the frames themselves is kept. A session keeps one small row per second, up to
+``max_seconds`` (12 hours by default), so memory stays bounded however long the lesson runs.
+Thread-safe: the video thread updates, the page thread reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from fer.labels import LABELS
+
+
+class HasProbabilities(Protocol):
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
+class MoodSecond:
+    """One second of a session."""
+
+    second: int  # whole seconds since the first update
+    frames: int  # frames analysed in this second
+    faces: float  # faces in view, averaged over those frames
+    shares: dict[str, float]  # each emotion's share among the faces in view (sums to 1; all 0 if none)
+
+
+class MoodTimeline:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_seconds: int = 12 * 3600) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._closed: deque[MoodSecond] = deque(maxlen=max_seconds)
+        self._start: float | None = None
+        self._second = 0
+        self._frames = 0
+        self._face_count = 0
+        self._totals = np.zeros(len(LABELS))
+        self._latest: tuple[int, dict[str, float]] = (0, dict.fromkeys(LABELS, 0.0))
+
+    def update(self, faces: Sequence[HasProbabilities]) -> None:
+        """Add one analysed frame's faces."""
+        probs = np.array([[f.probabilities[label] for label in LABELS] for f in faces]).reshape(-1, len(LABELS))
+        now = self._clock()
+        with self._lock:
+            if self._start is None:
+                self._start = now
+            second = int(now - self._start)
+            if second != self._second:
+                self._close()
+                self._second = second
+            self._frames += 1
+            self._face_count += len(faces)
+            self._totals += probs.sum(axis=0)
+            self._latest = (len(faces), _shares(probs.sum(axis=0)))
+
+    def _close(self) -> None:
+        if self._frames:
+            self._closed.append(self._row())
+        self._frames, self._face_count, self._totals = 0, 0, np.zeros(len(LABELS))
+
+    def _row(self) -> MoodSecond:
+        return MoodSecond(second=self._second, frames=self._frames, faces=self._face_count / self._frames,
+                          shares=_shares(self._totals))
+
+    def current(self) -> tuple[int, dict[str, float]]:
+        """Faces in the latest frame and the share of each emotion among them."""
+        with self._lock:
+            return self._latest
+
+    def seconds(self) -> list[MoodSecond]:
+        """Every second so far, oldest first, including the one in progress."""
+        with self._lock:
+            rows = list(self._closed)
+            if self._frames:
+                rows.append(self._row())
+            return rows
+
+    def describe(self, window_s: int = 120, min_change: float = 0.1) -> str:
+        """One plain-language line, e.g. ``12 faces, mostly neutral; sad rising over the last 2 minutes``."""
+        faces, shares = self.current()
+        if faces == 0:
+            return "No faces in view"
+        top = max(shares, key=shares.get)
+        line = f"{faces} face{'s' * (faces != 1)}, mostly {top}" if faces > 1 else f"1 face, {top}"
+        rows = [r for r in self.seconds() if r.faces > 0]
+        if rows:
+            recent = [r for r in rows if r.second > rows[-1].second - window_s]
+            half = len(recent) // 2
+            if half >= 2:
+                older = np.array([[r.shares[k] for k in LABELS] for r in recent[:half]]).mean(axis=0)
+                newer = np.array([[r.shares[k] for k in LABELS] for r in recent[half:]]).mean(axis=0)
+                change = newer - older
+                i = int(np.abs(change).argmax())
+                if abs(change[i]) >= min_change:
+                    span = recent[-1].second - recent[0].second + 1
+                    when = f"{round(span / 60)} minutes" if span >= 90 else f"{span} seconds"
+                    line += f"; {LABELS[i]} {'rising' if change[i] > 0 else 'falling'} over the last {when}"
+        return line
+
+    def to_csv(self) -> str:
+        """The per-second table: second, frames, faces, then one share column per emotion."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["second", "frames", "faces", *(f"share_{label}" for label in LABELS)])
+        for row in self.seconds():
+            writer.writerow([row.second, row.frames, f"{row.faces:.3f}",
+                             *(f"{row.shares[label]:.4f}" for label in LABELS)])
+        return out.getvalue()
+
+
+def _shares(totals: np.ndarray) -> dict[str, float]:
+    total = totals.sum()
+    values = totals / total if total > 0 else np.zeros(len(LABELS))
+    return {label: float(v) for label, v in zip(LABELS, values, strict=True)}

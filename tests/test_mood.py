@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from fer.labels import LABELS
+from fer.mood import MoodTimeline
+from fer.pipeline import Face
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def face(label: str) -> Face:
+    return Face(box=(0, 0, 10, 10), label=label, score=1.0,
+                probabilities={name: float(name == label) for name in LABELS})
+
+
+def test_per_second_rows_with_a_controlled_clock():
+    clock = Clock()
+    mood = MoodTimeline(clock=clock)
+    mood.update([face("happy"), face("sad")])
+    clock.now += 0.5
+    mood.update([face("happy"), face("happy"), face("neutral"), face("neutral")])
+    clock.now += 0.6  # second 1
+    mood.update([])
+    clock.now += 2.0  # second 3 (second 2 had no frames: no row)
+    mood.update([face("angry")])
+    rows = mood.seconds()
+    assert [r.second for r in rows] == [0, 1, 3]
+    assert [r.frames for r in rows] == [2, 1, 1]
+    assert rows[0].faces == 3.0 and rows[1].faces == 0.0
+    assert rows[0].shares["happy"] == pytest.approx(3 / 6) and rows[0].shares["neutral"] == pytest.approx(2 / 6)
+    assert sum(rows[1].shares.values()) == 0.0
+    assert rows[2].shares["angry"] == 1.0
+    assert mood.current() == (1, {name: float(name == "angry") for name in LABELS})
+
+
+def test_memory_is_bounded():
+    clock = Clock()
+    mood = MoodTimeline(clock=clock, max_seconds=60)
+    for _ in range(500):
+        mood.update([face("happy")])
+        clock.now += 1
+    rows = mood.seconds()
+    assert len(rows) == 61 and rows[0].second == 439 and rows[-1].second == 499  # 60 closed + current
+
+
+def test_describe():
+    clock = Clock()
+    mood = MoodTimeline(clock=clock)
+    assert mood.describe() == "No faces in view"
+    for _ in range(60):  # a minute of mostly neutral faces
+        mood.update([face("neutral")] * 10 + [face("happy")] * 2)
+        clock.now += 1
+    assert mood.describe() == "12 faces, mostly neutral"
+    for _ in range(60):  # then sadness spreads
+        mood.update([face("neutral")] * 7 + [face("sad")] * 5)
+        clock.now += 1
+    assert mood.describe() == "12 faces, mostly neutral; sad rising over the last 2 minutes"
+    mood.update([face("surprise")])
+    assert mood.describe().startswith("1 face, surprise")
+
+
+def test_csv_schema():
+    clock = Clock()
+    mood = MoodTimeline(clock=clock)
+    mood.update([face("fear")])
+    clock.now += 1
+    mood.update([face("fear"), face("happy")])
+    table = list(csv.DictReader(io.StringIO(mood.to_csv())))
+    assert list(table[0]) == ["second", "frames", "faces"] + [f"share_{label}" for label in LABELS]
+    assert [r["second"] for r in table] == ["0", "1"]
+    assert table[1]["faces"] == "2.000" and table[1]["share_fear"] == "0.5000"

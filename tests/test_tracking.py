@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from fer.labels import LABELS
+from fer.pipeline import Face
+from fer.tracking import FaceTracker, TrackerConfig, iou
+
+
+def face(box, label="neutral", score=0.9) -> Face:
+    rest = (1 - score) / (len(LABELS) - 1)
+    return Face(box=box, label=label, score=score,
+                probabilities={name: (score if name == label else rest) for name in LABELS})
+
+
+def test_iou():
+    assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+    assert iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    assert iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
+
+
+def test_ids_follow_moving_faces_and_new_faces_get_new_ids():
+    tracker = FaceTracker()
+    first = tracker.update([face((10, 10, 50, 50)), face((200, 10, 50, 50))])
+    assert [f.id for f in first] == [1, 2]
+    moved = tracker.update([face((205, 12, 50, 50)), face((14, 10, 50, 50)), face((400, 10, 50, 50))])
+    assert [f.id for f in moved] == [2, 1, 3]
+
+
+def test_id_survives_missed_detections_then_expires():
+    tracker = FaceTracker(TrackerConfig(max_missed=2))
+    assert tracker.update([face((10, 10, 50, 50))])[0].id == 1
+    tracker.update([])
+    tracker.update([])
+    assert tracker.update([face((12, 10, 50, 50))])[0].id == 1  # back after two missed frames
+    for _ in range(3):
+        tracker.update([])
+    assert tracker.update([face((12, 10, 50, 50))])[0].id == 2  # gone after three
+
+
+def test_smoothing_suppresses_a_one_frame_flip():
+    tracker = FaceTracker(TrackerConfig(smoothing=0.4))
+    box = (10, 10, 50, 50)
+    labels = [tracker.update([face(box, "happy")])[0].label for _ in range(5)]
+    labels.append(tracker.update([face(box, "angry")])[0].label)  # one noisy frame
+    labels.append(tracker.update([face(box, "happy")])[0].label)
+    assert labels == ["happy"] * 7
+    changed = [tracker.update([face(box, "sad")])[0].label for _ in range(4)]
+    assert changed[-1] == "sad"  # a lasting change comes through within a few frames
+
+
+def test_no_smoothing_follows_each_frame():
+    tracker = FaceTracker(TrackerConfig(smoothing=1.0))
+    tracker.update([face((0, 0, 40, 40), "happy")])
+    assert tracker.update([face((0, 0, 40, 40), "angry")])[0].label == "angry"
+
+
+def test_real_video_keeps_ids_through_a_dropped_detection(analyzer, video_path):
+    import av
+
+    tracker = FaceTracker()
+    ids = {}
+    with av.open(str(video_path)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if 82 <= i < 150:
+                ids[i] = [f.id for f in tracker.update(analyzer.analyze(frame.to_ndarray(format="bgr24")))]
+    # Frames 82-111: the singer, one id. The cascade loses him on frames 112-124 (longer than
+    # max_missed), then finds him again on 125-149 except on frame 132: one new id throughout.
+    assert {tuple(ids[i]) for i in range(82, 112)} == {(1,)}
+    assert ids[132] == []
+    assert {tuple(ids[i]) for i in range(125, 150) if i != 132} == {(2,)}
+
+
+@pytest.mark.parametrize("kwargs", [{"min_iou": 0}, {"max_missed": -1}, {"smoothing": 0}, {"smoothing": 1.5}])
+def test_config_validation(kwargs):
+    with pytest.raises(ValueError):
+        TrackerConfig(**kwargs)

@@ -13,14 +13,13 @@ import time
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from fer.classifier import MODEL_DIR, ModelError, ModelFiles, read_model_files
+from fer.classifier import ModelError, ModelFiles, model_dir, read_model_files
 from fer.config import DetectorConfig, parse_ice_servers
 from fer.labels import COLORS_BGR, LABELS
 from fer.live import LiveSession, LiveSettings
 from fer.pipeline import Analyzer
 
 ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server
-MODEL_DIR_ENV = "FER_MODEL_DIR"  # folder with emotion_cnn.tflite and metadata.json; default model/
 PANEL_REFRESH_S = 0.5
 TIMELINE_S = 300  # seconds of history in the live timeline chart
 HEX = [f"#{r:02x}{g:02x}{b:02x}" for b, g, r in (COLORS_BGR[label] for label in LABELS)]
@@ -89,7 +88,7 @@ def main() -> None:
     st.write("Press **START** and allow the camera: every face in the video is boxed and labelled "
              "with its emotion. Frames stay in memory and are never stored.")
     try:
-        files = model_files(os.environ.get(MODEL_DIR_ENV) or str(MODEL_DIR))
+        files = model_files(str(model_dir()))
     except ModelError as err:
         st.error(f"The emotion model cannot be loaded, so the live view is off: {err}. "
                  "Restore the files in model/ (for example with `git checkout model/`) and reload.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 from fer.labels import LABELS
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
+MODEL_DIR_ENV = "FER_MODEL_DIR"  # overrides MODEL_DIR for the app and the command line
 TFLITE_NAME = "emotion_cnn.tflite"
 METADATA_NAME = "metadata.json"
 INPUT_SHAPE = (48, 48, 1)
@@ -70,10 +72,15 @@ def read_model_files(model_dir: str | Path = MODEL_DIR) -> ModelFiles:
     return ModelFiles(tflite, metadata)
 
 
+def model_dir() -> Path:
+    """``$FER_MODEL_DIR`` if set, else the repository's ``model/``."""
+    return Path(os.environ.get(MODEL_DIR_ENV) or MODEL_DIR)
+
+
 @functools.cache
 def shipped_model_files() -> ModelFiles:
-    """The verified files in ``model/``, read once per process and shared read-only."""
-    return read_model_files(MODEL_DIR)
+    """The verified files in :func:`model_dir`, read once per process and shared read-only."""
+    return read_model_files(model_dir())
 
 
 class EmotionClassifier:

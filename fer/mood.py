@@ -48,10 +48,10 @@ class MoodTimeline:
         self._totals = np.zeros(len(LABELS))
         self._latest: tuple[int, dict[str, float]] = (0, dict.fromkeys(LABELS, 0.0))
 
-    def update(self, faces: Sequence[HasProbabilities]) -> None:
-        """Add one analysed frame's faces."""
+    def update(self, faces: Sequence[HasProbabilities], at: float | None = None) -> None:
+        """Add one analysed frame's faces, seen at time ``at`` (seconds; default: the clock's now)."""
         probs = np.array([[f.probabilities[label] for label in LABELS] for f in faces]).reshape(-1, len(LABELS))
-        now = self._clock()
+        now = self._clock() if at is None else at
         with self._lock:
             if self._start is None:
                 self._start = now

@@ -1,0 +1,3 @@
+from fer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,142 @@
+"""Read photos and sample videos for analysis, in memory, with bounded cost.
+
+Photos are decoded with Pillow after their header has been checked against a pixel limit.
+Videos are decoded as a stream with PyAV and sampled every ``every_s`` seconds; a whole video
+is never held in memory, and nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+MAX_IMAGE_PIXELS = 50_000_000  # about 8K x 6K; a larger photo is refused before decoding
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
+
+Source = str | Path | bytes | BinaryIO
+
+
+class MediaError(ValueError):
+    """A photo or video that cannot be read; the message is one line, fit to show a user."""
+
+
+def _name(source: Source) -> str:
+    if isinstance(source, (str, Path)):
+        return str(source)
+    return getattr(source, "name", None) or "upload"
+
+
+def read_image(source: Source, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
+    """HxWx3 uint8 BGR from a photo file, bytes or file object (first frame of an animation)."""
+    from PIL import Image, UnidentifiedImageError
+
+    name = _name(source)
+    data = source if isinstance(source, (str, Path)) else io.BytesIO(source if isinstance(source, bytes)
+                                                                      else source.read())
+    try:
+        with Image.open(data) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise MediaError(f"{name}: {width}x{height} pixels is over the limit of {max_pixels:,}")
+            image.seek(0)
+            rgb = image.convert("RGB")
+            rgb.load()
+    except MediaError:
+        raise
+    except FileNotFoundError:
+        raise MediaError(f"{name}: no such file") from None
+    except UnidentifiedImageError:
+        raise MediaError(f"{name}: not a readable image") from None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
+        raise MediaError(f"{name}: damaged or unsupported image ({err})") from None
+    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+@dataclass(frozen=True)
+class VideoSample:
+    index: int  # frame number in the video, from 0
+    time_s: float  # seconds since the video's first frame
+    bgr: np.ndarray
+
+
+class VideoReader:
+    """Samples a video every ``every_s`` seconds while decoding it as a stream.
+
+    ``duration_s`` is the container's stated length (None if unknown), for progress estimates.
+    Use as a context manager; iterate for :class:`VideoSample`s.
+    """
+
+    def __init__(self, source: Source, every_s: float = 0.5) -> None:
+        import av
+
+        if every_s <= 0:
+            raise ValueError(f"every_s must be > 0, got {every_s}")
+        self.name = _name(source)
+        self.every_s = every_s
+        if isinstance(source, bytes):
+            source = io.BytesIO(source)
+        try:
+            self._container = av.open(str(source) if isinstance(source, Path) else source, mode="r")
+        except FileNotFoundError:
+            raise MediaError(f"{self.name}: no such file") from None
+        except (av.FFmpegError, OSError, ValueError) as err:
+            raise MediaError(f"{self.name}: not a readable video ({_reason(err)})") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise MediaError(f"{self.name}: has no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self.duration_s = _duration(self._container, self._stream)
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    def __iter__(self) -> Iterator[VideoSample]:
+        import av
+
+        next_t = 0.0
+        index = -1
+        start = None  # times count from the first frame, whatever the container's offset
+        fps = float(self._stream.average_rate or 30)
+        try:
+            for index, frame in enumerate(self._container.decode(self._stream)):
+                t = float(frame.time) if frame.time is not None else index / fps
+                start = t if start is None else start
+                t -= start
+                if t + 1e-6 >= next_t:
+                    next_t = t + self.every_s
+                    yield VideoSample(index, t, frame.to_ndarray(format="bgr24"))
+        except (av.FFmpegError, OSError, ValueError) as err:
+            raise MediaError(f"{self.name}: damaged video after frame {index + 1} ({_reason(err)})") from None
+        if index < 0:
+            raise MediaError(f"{self.name}: has no video frames")
+
+
+def _duration(container, stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return None
+
+
+def _reason(err: Exception) -> str:
+    return str(getattr(err, "strerror", None) or err).splitlines()[0][:120]
+
+
+def kind_of(path: Path) -> str | None:
+    """``"image"``, ``"video"`` or None, from the file name's suffix."""
+    suffix = path.suffix.lower()
+    return "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else None

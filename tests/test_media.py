@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from fer.media import MediaError, VideoReader, kind_of, read_image
+
+
+def encode(image: Image.Image, fmt: str, **kw) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **kw)
+    return out.getvalue()
+
+
+def test_read_image_formats_give_bgr(astronaut_bgr):
+    rgb = Image.fromarray(astronaut_bgr[:, :, ::-1].copy())
+    png = read_image(encode(rgb, "PNG"))
+    assert png.shape == (512, 512, 3) and png.dtype == np.uint8 and np.array_equal(png, astronaut_bgr)
+    assert np.abs(read_image(encode(rgb, "WEBP", lossless=True)).astype(int) - astronaut_bgr).max() == 0
+    assert np.abs(read_image(encode(rgb, "JPEG", quality=95)).astype(int) - astronaut_bgr).mean() < 3
+    assert read_image(encode(rgb.convert("L"), "JPEG")).shape == (512, 512, 3)
+    assert read_image(encode(rgb.convert("RGBA"), "PNG")).shape == (512, 512, 3)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "not a readable image"),
+    (b"just some text", "not a readable image"),
+])
+def test_unreadable_images(data, message):
+    with pytest.raises(MediaError, match=message):
+        read_image(data)
+
+
+def test_truncated_and_oversized_images(astronaut_bgr, tmp_path):
+    png = cv2.imencode(".png", astronaut_bgr)[1].tobytes()
+    with pytest.raises(MediaError, match="damaged or unsupported"):
+        read_image(png[: len(png) // 2])
+    big = tmp_path / "big.png"
+    big.write_bytes(png)
+    with pytest.raises(MediaError, match=r"big.png: 512x512 pixels is over the limit of 1,000"):
+        read_image(big, max_pixels=1000)
+    with pytest.raises(MediaError, match="no such file"):
+        read_image(tmp_path / "missing.png")
+
+
+def test_video_sampling(video_path):
+    with VideoReader(video_path, every_s=0.5) as reader:
+        samples = list(reader)
+        assert reader.duration_s == pytest.approx(9.18, abs=0.05)
+    times = [s.time_s for s in samples]
+    assert times[0] == 0.0 and all(0.45 <= b - a <= 0.55 for a, b in zip(times, times[1:], strict=False))
+    assert len(samples) == 19 and samples[1].index == 15  # 29.97 fps: every 15th frame
+    assert samples[0].bgr.shape == (360, 640, 3)
+
+
+def test_video_from_memory_matches_file(video_path):
+    with VideoReader(video_path.read_bytes(), every_s=2.0) as a, VideoReader(video_path, every_s=2.0) as b:
+        assert [s.index for s in a] == [s.index for s in b]
+
+
+def test_unreadable_videos(video_path):
+    with pytest.raises(MediaError, match="not a readable video"):
+        VideoReader(b"no video here")
+    with pytest.raises(MediaError, match="not a readable video"):
+        VideoReader(video_path.read_bytes()[:50_000])  # the index sits at the end of this file
+    with pytest.raises(ValueError):
+        VideoReader(video_path, every_s=0)
+
+
+def test_kind_of(tmp_path):
+    assert kind_of(tmp_path / "a.JPG") == "image" and kind_of(tmp_path / "b.webm") == "video"
+    assert kind_of(tmp_path / "c.txt") is None

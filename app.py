@@ -1,8 +1,9 @@
-"""Class mood: live facial-emotion recognition for an online class.
+"""Class mood: facial-emotion recognition for an online class.
 
-Run with ``streamlit run app.py``. The browser streams its camera to this server over WebRTC;
-each frame's faces are found, their emotions recognised, and the annotated frame is sent back.
-Frames are processed in memory only and never stored.
+Run with ``streamlit run app.py``. Live mode streams the browser's camera to this server over
+WebRTC; each frame's faces are found, followed, labelled with their emotion and sent back, and
+the mood of the class is charted. Photo and video modes analyse uploads. Frames and faces stay
+in memory and are never stored.
 """
 
 from __future__ import annotations
@@ -13,24 +14,27 @@ import time
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from fer import ui
 from fer.classifier import ModelError, ModelFiles, model_dir, read_model_files
 from fer.config import DetectorConfig, parse_ice_servers
-from fer.labels import COLORS_BGR, LABELS
+from fer.labels import COLORS_BGR
 from fer.live import LiveSession, LiveSettings
 from fer.pipeline import Analyzer
 
 ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server
 PANEL_REFRESH_S = 0.5
 TIMELINE_S = 300  # seconds of history in the live timeline chart
-HEX = [f"#{r:02x}{g:02x}{b:02x}" for b, g, r in (COLORS_BGR[label] for label in LABELS)]
 # Detection sensitivity -> (Haar scale factor, minimum neighbours).
 SENSITIVITY = {"Low: fewer false faces": (1.2, 7), "Medium": (1.1, 5), "High: more faces": (1.05, 3)}
+# Camera resolution asked of the browser; a class gallery of 25+ faces needs 1280x720 or more.
+RESOLUTIONS = {"640x480": (640, 480), "1280x720": (1280, 720), "1920x1080": (1920, 1080)}
+MODES = ("Live camera", "Photo", "Video")
 
 
 @st.cache_resource(show_spinner="Loading the emotion model...")
-def model_files(model_dir: str) -> ModelFiles:
+def model_files(folder: str) -> ModelFiles:
     """The model bytes and metadata, read and verified once per server process."""
-    return read_model_files(model_dir)
+    return read_model_files(folder)
 
 
 def sidebar_settings() -> LiveSettings:
@@ -45,35 +49,21 @@ def sidebar_settings() -> LiveSettings:
     return LiveSettings(detector=detector, show_probabilities=show_probabilities)
 
 
-def live_session(files: ModelFiles) -> LiveSession:
-    """This browser session's own analyzer and results (cascade and interpreter are per session)."""
-    if "live_session" not in st.session_state:
-        st.session_state["live_session"] = LiveSession(Analyzer(model_files=files))
-    return st.session_state["live_session"]
+def session_object(name: str, make):
+    """One object per browser session (cascades and interpreters are not shared between threads)."""
+    if name not in st.session_state:
+        st.session_state[name] = make()
+    return st.session_state[name]
 
 
 def show_panel(session: LiveSession) -> None:
-    import pandas as pd
-
     snapshot = session.snapshot()
     st.subheader(session.mood.describe())
     st.metric("Faces in view", len(snapshot.faces))
     faces, shares = session.mood.current()
     if faces:
-        current = pd.DataFrame({"emotion": list(LABELS), "share": [shares[k] for k in LABELS]})
-        st.vega_lite_chart(current, {
-            "mark": "bar", "height": 170,
-            "encoding": {
-                "y": {"field": "emotion", "type": "nominal", "sort": list(LABELS), "title": None},
-                "x": {"field": "share", "type": "quantitative", "title": "share of the faces in view",
-                      "axis": {"format": "%"}, "scale": {"domain": [0, 1]}},
-                "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": None},
-            },
-        })
-    rows = [r for r in session.mood.seconds()[-TIMELINE_S:] if r.faces > 0]
-    if len(rows) > 1:
-        table = pd.DataFrame([r.shares for r in rows], index=pd.Index([r.second for r in rows], name="second"))
-        st.area_chart(table, color=HEX, height=220, y_label="share", x_label=f"second (last {TIMELINE_S} s)")
+        ui.distribution_chart(shares, "share of the faces in view")
+    ui.timeline_chart(session.mood, last_s=TIMELINE_S, x_label=f"second (last {TIMELINE_S} s)")
     for face in snapshot.faces:
         b, g, r = COLORS_BGR[face.label]
         st.markdown(f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face #{face.id}: '
@@ -82,20 +72,12 @@ def show_panel(session: LiveSession) -> None:
                + (f"; {snapshot.failed_frames} could not be analysed" if snapshot.failed_frames else ""))
 
 
-def main() -> None:
-    st.set_page_config(page_title="Class mood", page_icon=":busts_in_silhouette:", layout="wide")
-    st.title("Class mood")
-    st.write("Press **START** and allow the camera: every face in the video is boxed and labelled "
-             "with its emotion. Frames stay in memory and are never stored.")
-    try:
-        files = model_files(str(model_dir()))
-    except ModelError as err:
-        st.error(f"The emotion model cannot be loaded, so the live view is off: {err}. "
-                 "Restore the files in model/ (for example with `git checkout model/`) and reload.")
-        st.stop()
-    settings = sidebar_settings()
-    session = live_session(files)
+def live_page(files: ModelFiles, settings: LiveSettings) -> None:
+    session = session_object("live_session", lambda: LiveSession(Analyzer(model_files=files)))
     session.configure(settings)
+    width, height = RESOLUTIONS[st.sidebar.selectbox("Camera resolution", list(RESOLUTIONS), index=0,
+                                                     help="Ask the browser for this size; use 1280x720 or "
+                                                          "more for a video-call gallery.")]
     rtc_configuration, ice_warning = parse_ice_servers(os.environ.get(ICE_SERVERS_ENV), ICE_SERVERS_ENV)
     if ice_warning:
         st.warning(ice_warning)
@@ -106,7 +88,8 @@ def main() -> None:
             key="camera",
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=rtc_configuration,
-            media_stream_constraints={"video": True, "audio": False},
+            media_stream_constraints={"video": {"width": {"ideal": width}, "height": {"ideal": height}},
+                                      "audio": False},
             video_frame_callback=session,
             async_processing=True,
         )
@@ -122,6 +105,30 @@ def main() -> None:
             time.sleep(PANEL_REFRESH_S)
             with placeholder.container():
                 show_panel(session)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Class mood", page_icon=":busts_in_silhouette:", layout="wide")
+    st.title("Class mood")
+    try:
+        files = model_files(str(model_dir()))
+    except ModelError as err:
+        st.error(f"The emotion model cannot be loaded, so analysis is off: {err}. "
+                 "Restore the files in model/ (for example with `git checkout model/`) and reload.")
+        st.stop()
+    mode = st.sidebar.radio("Mode", MODES, horizontal=True, key="mode")
+    settings = sidebar_settings()
+    if mode == "Live camera":
+        st.write("Press **START** and allow the camera: every face in the video is boxed and labelled "
+                 "with its emotion. Frames stay in memory and are never stored.")
+        live_page(files, settings)
+        return
+    analyzer = session_object("upload_analyzer", lambda: Analyzer(model_files=files))
+    analyzer.set_detector_config(settings.detector)
+    if mode == "Photo":
+        ui.photo_page(analyzer, settings.show_probabilities)
+    else:
+        ui.video_page(analyzer)
 
 
 main()

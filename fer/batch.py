@@ -5,7 +5,9 @@ Shared by the command line (``python -m fer analyze``) and the app's photo and v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,3 +61,12 @@ def face_rows(source: str, result: FrameResult) -> list[dict]:
                      "score": round(face.score, 4),
                      **{f"p_{label}": round(face.probabilities[label], 4) for label in LABELS}})
     return rows
+
+
+def rows_csv(rows: Sequence[dict]) -> str:
+    """Rows from :func:`face_rows` as CSV text, header included."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

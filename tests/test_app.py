@@ -9,6 +9,7 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from fer.classifier import MODEL_DIR
+from fer.labels import LABELS
 
 APP = str(ROOT / "app.py")
 
@@ -37,3 +38,47 @@ def test_broken_model_gives_a_clear_error_not_a_traceback(monkeypatch, tmp_path,
     assert message.startswith("The emotion model cannot be loaded")
     assert ("model file not found" if damage == "missing" else "does not match the sha256") in message
 
+
+
+def app_in_mode(mode: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["mode"] = mode
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_photo_mode_on_a_real_photo(astronaut_bgr):
+    import cv2
+
+    at = app_in_mode("Photo")
+    jpeg = cv2.imencode(".jpg", astronaut_bgr)[1].tobytes()
+    at.file_uploader[0].set_value(("astronaut.jpg", jpeg, "image/jpeg")).run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert at.metric[0].label == "Faces found" and at.metric[0].value == "1"
+    table = at.dataframe[0].value
+    assert list(table["face_id"]) == [1] and table["label"].iloc[0] in LABELS
+    assert {"x", "y", "w", "h", "score", *(f"p_{k}" for k in LABELS)} <= set(table.columns)
+    assert len(at.image) == 1 and list(at.image[0].captions) == ["astronaut.jpg: 1 face"]
+
+
+def test_photo_mode_rejects_a_broken_file_in_one_line():
+    at = app_in_mode("Photo")
+    at.file_uploader[0].set_value(("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")).run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith("broken.png: damaged or unsupported image")
+    assert "\n" not in at.error[0].value
+
+
+def test_video_mode_on_the_real_video(video_path):
+    at = app_in_mode("Video")
+    at.file_uploader[0].set_value(("clip.mp4", video_path.read_bytes(), "video/mp4"))
+    at.number_input[0].set_value(1.0)
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    header = at.subheader[0].value
+    assert header.startswith("clip.mp4: 10 frames analysed, faces in ") and int(header.split()[-3]) >= 4
+    downloads = {b.label for b in at.get("download_button")}
+    assert downloads == {"Download faces per analysed frame (CSV)", "Download the mood per second (CSV)"}
+    assert "Moment" in [s.label for s in at.select_slider]

@@ -14,9 +14,10 @@ from fer.tracking import TrackedFace
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def _style(width: int) -> tuple[float, int]:
-    """Font scale and line thickness that stay readable from 320 to 1920 px wide frames."""
-    return max(0.4, width / 1400), max(1, round(width / 640))
+def _style(width: int, box_width: int) -> tuple[float, int]:
+    """Font scale and line thickness: readable from 320 to 1920 px wide frames, and no wider
+    than a small face's box allows, so the tags of a dense class gallery do not pile up."""
+    return max(0.4, min(width / 1400, box_width / 160)), max(1, round(width / 640))
 
 
 def _text_color(bgr: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -41,9 +42,9 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face | TrackedFace], *,
     With ``show_probabilities`` the three likeliest emotions are listed under the box.
     Returns ``bgr`` (the same array) for chaining.
     """
-    scale, thickness = _style(bgr.shape[1])
     for face in faces:
         x, y, w, h = face.box
+        scale, thickness = _style(bgr.shape[1], w)
         color = COLORS_BGR[face.label]
         cv2.rectangle(bgr, (x, y), (x + w, y + h), color, thickness + 1)
         text = f"{face.label} {face.score:.0%}"

@@ -3,7 +3,9 @@
 * classifier: the served TFLite model through LiteRT, ms per call and per face at several
   batch sizes, with and without the app's flip test-time augmentation (one call either way);
 * frames: ``Analyzer.analyze`` plus ``draw_faces`` on every frame of the shared face video
-  (640x360), median and p90 ms per frame.
+  (640x360), median and p90 ms per frame;
+* video: video mode's throughput (decode, sample every ``--every`` s, analyse, track, mood),
+  in analysed frames per second.
 
     python scripts/benchmark.py                 # both
     python scripts/benchmark.py --only classifier --batches 1 8 32
@@ -82,9 +84,25 @@ def bench_frames(video: Path, rounds: int) -> None:
           f"frames with a face: {faces_found // rounds} of {len(frames)}")
 
 
+def bench_video(video: Path, every_s: float, rounds: int) -> None:
+    from fer.batch import analyze_video
+    from fer.media import VideoReader
+    from fer.mood import MoodTimeline
+
+    analyzer = Analyzer()
+    samples, start = 0, time.perf_counter()
+    for _ in range(rounds):
+        with VideoReader(video, every_s) as reader:
+            samples += sum(1 for _ in analyze_video(analyzer, reader, mood=MoodTimeline()))
+    seconds = time.perf_counter() - start
+    print(f"\nvideo mode: {video.name}, one frame every {every_s} s, x {rounds}: {samples} frames analysed "
+          f"in {seconds:.2f} s = {samples / seconds:.1f} analysed frames per second")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["classifier", "frames"])
+    parser.add_argument("--only", choices=["classifier", "frames", "video"])
+    parser.add_argument("--every", type=float, default=0.1, help="video mode's sampling interval, seconds")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32])
@@ -97,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_classifier(args.data, args.batches, args.threads, args.repeats)
     if args.only in (None, "frames"):
         bench_frames(args.video, args.rounds)
+    if args.only in (None, "video"):
+        bench_video(args.video, args.every, args.rounds)
     return 0
 
 

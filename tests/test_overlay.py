@@ -37,7 +37,7 @@ def test_draws_only_near_the_box(width):
 def test_label_grows_with_frame_width():
     def tag_height(width):
         frame = np.zeros((width, width, 3), np.uint8)
-        box = (width // 2, width // 2, 60, 60)
+        box = (width // 2, width // 2, width // 5, width // 5)
         ys = changed_pixels(frame, draw_faces(frame.copy(), [make_face(box)]))[:, 0]
         return box[1] - ys.min()
     assert tag_height(320) >= 14  # readable: at least 14 px of tag at 320 px wide
@@ -73,3 +73,12 @@ def test_tracked_faces_show_their_id():
                           probabilities=plain.probabilities)
     width = lambda f: changed_pixels(frame, draw_faces(frame.copy(), [f]))[:, 1].max()  # noqa: E731
     assert width(tracked) > width(plain) + 20  # the tag carries "#17 " in front of the label
+
+
+def test_small_faces_in_a_large_frame_get_small_tags():
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    def tag_width(side):
+        ys_xs = changed_pixels(frame, draw_faces(frame.copy(), [make_face((400, 300, side, side))]))
+        return ys_xs[:, 1].max() - 400
+    assert tag_width(60) < tag_width(200)
+    assert tag_width(60) <= 110  # "happy 80%" stays within about two gallery faces

@@ -1,0 +1,44 @@
+"""Photos with many faces, and recorded video, through fer.batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from fer import Analyzer, AnalyzerConfig, DetectorConfig
+from fer.batch import ROW_FIELDS, analyze_photo, analyze_video, face_rows, rows_csv
+from fer.media import VideoReader
+from fer.mood import MoodTimeline
+from scripts.gallery import build_gallery, score_gallery
+
+HIGH = AnalyzerConfig(detector=DetectorConfig(scale_factor=1.05, min_neighbors=3))
+
+
+@pytest.mark.parametrize("rows, cols, size, at_least", [
+    (5, 5, (1280, 720), 20),  # a 25-person call at 1280x720
+    (7, 7, (1920, 1080), 40),  # 49 faces at 1920x1080
+])
+def test_group_photos_of_real_faces(fer_faces, rows, cols, size, at_least):
+    # The misses are the gallery's profile and half-turned faces, which a frontal cascade cannot see.
+    gallery = build_gallery(fer_faces.split("PrivateTest").faces, rows, cols, *size, face_px=96)
+    result = analyze_photo(Analyzer(HIGH), gallery)
+    found, extra = score_gallery(result.faces, rows, cols, *size)
+    assert found >= at_least and extra <= 5
+    assert sorted(f.id for f in result.faces) == list(range(1, len(result.faces) + 1))
+
+
+def test_video_results_rows_and_mood(analyzer, video_path):
+    mood = MoodTimeline()
+    seen = []
+    with VideoReader(video_path, every_s=1.0) as reader:
+        results = list(analyze_video(analyzer, reader, mood=mood, on_sample=lambda r, bgr: seen.append(bgr.shape)))
+    assert [r.time_s for r in results] == pytest.approx(list(range(10)), abs=0.05)
+    assert seen == [(360, 640, 3)] * 10
+    assert [row.second for row in mood.seconds()] == list(range(10))  # video time, not wall time
+    rows = [row for r in results for row in face_rows("clip.mp4", r)]
+    assert rows and all(list(row) == list(ROW_FIELDS) for row in rows)
+    table = list(csv.DictReader(io.StringIO(rows_csv(rows))))
+    assert len(table) == len(rows) and table[0]["source"] == "clip.mp4"
+    assert rows_csv([]) == ",".join(ROW_FIELDS) + "\n"

@@ -6,6 +6,7 @@ cat > "$HOME/.streamlit/config.toml" <<CONFIG
 [server]
 headless = true
 port = ${PORT:-8501}
+maxUploadSize = 200
 
 [browser]
 gatherUsageStats = false

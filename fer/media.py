@@ -45,15 +45,21 @@ def read_image(source: Source, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray
             if width * height > max_pixels:
                 raise MediaError(f"{name}: {width}x{height} pixels is over the limit of {max_pixels:,}")
             image.seek(0)
+            if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit gray: keep the top 8 bits
+                gray = np.asarray(image).astype(np.uint32)
+                gray = (gray >> 8 if gray.max() > 255 else gray).astype(np.uint8)
+                return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
             rgb = image.convert("RGB")
             rgb.load()
     except MediaError:
         raise
+    except Image.DecompressionBombError:
+        raise MediaError(f"{name}: too many pixels to decode safely") from None
     except FileNotFoundError:
         raise MediaError(f"{name}: no such file") from None
     except UnidentifiedImageError:
         raise MediaError(f"{name}: not a readable image") from None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
+    except (OSError, ValueError, SyntaxError, EOFError) as err:
         raise MediaError(f"{name}: damaged or unsupported image ({err})") from None
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
 

@@ -1,0 +1,101 @@
+"""Bad and odd input through Analyzer, the command line and the app: a result or one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT
+from hostile import BAD_FILES, GOOD_PHOTOS, write_corpus
+from streamlit.testing.v1 import AppTest
+
+from fer.media import MediaError, VideoReader, read_image
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, astronaut_bgr, video_path):
+    return write_corpus(tmp_path_factory.mktemp("hostile"), astronaut_bgr, video_path)
+
+
+def test_corpus_is_complete(corpus):
+    assert set(corpus) == GOOD_PHOTOS | BAD_FILES
+
+
+@pytest.mark.parametrize("name", sorted(GOOD_PHOTOS))
+def test_odd_photos_are_read_and_their_face_found(corpus, analyzer, name):
+    bgr = read_image(corpus[name])
+    assert bgr.shape == (512, 512, 3) and bgr.dtype == np.uint8
+    assert len(analyzer.analyze(bgr)) == 1
+
+
+@pytest.mark.parametrize("name, message", [
+    ("zero-byte.jpg", "not a readable image"),
+    ("truncated.jpg", "damaged or unsupported image"),
+    ("truncated.png", "damaged or unsupported image"),
+    ("text.jpg", "not a readable image"),
+    ("huge-header.png", "too many pixels"),
+])
+def test_bad_photos_give_one_line(corpus, name, message):
+    with pytest.raises(MediaError) as err:
+        read_image(corpus[name])
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("truncated.mp4", "not a readable video"),
+    ("no-video-stream.mp4", "has no video stream"),
+    ("zero-frames.mp4", "has no video"),  # no stream, or a stream without frames
+])
+def test_bad_videos_give_one_line(corpus, name, message):
+    with pytest.raises(MediaError) as err:
+        with VideoReader(corpus[name]) as reader:
+            list(reader)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (3, 7, 3), (2160, 3840, 3), (360, 640), (360, 640, 4)])
+def test_odd_frames(analyzer, shape):
+    assert analyzer.analyze(np.zeros(shape, np.uint8)) == []
+
+
+def test_non_contiguous_and_4k_frames_with_a_face(analyzer, astronaut_bgr):
+    import cv2
+
+    frame_4k = np.zeros((2160, 3840, 3), np.uint8)
+    frame_4k[56:56 + 2048, 896:896 + 2048] = cv2.resize(astronaut_bgr, (2048, 2048))
+    centres = [(x + w / 2, y + h / 2) for x, y, w, h in (f.box for f in analyzer.analyze(frame_4k))]
+    assert any(abs(cx - (896 + 226 * 4)) < 100 and abs(cy - (56 + 113 * 4)) < 100 for cx, cy in centres)
+    assert len(analyzer.analyze(astronaut_bgr[:, ::-1])) == 1  # negative stride
+    assert len(analyzer.analyze(np.asfortranarray(astronaut_bgr))) == 1
+
+
+def test_cli_over_the_corpus(corpus):
+    done = subprocess.run([sys.executable, "-m", "fer", "analyze", str(next(iter(corpus.values())).parent)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert sorted(line.split(": ")[1].rsplit("/", 1)[-1] for line in errors) == sorted(BAD_FILES)
+    assert "Traceback" not in done.stderr
+    sources = {line.split(",")[0].rsplit("/", 1)[-1] for line in done.stdout.splitlines()[1:]}
+    assert sources == GOOD_PHOTOS
+
+
+@pytest.mark.parametrize("mode, names", [("Photo", sorted(n for n in GOOD_PHOTOS | BAD_FILES  # what it accepts
+                                                    if n.rsplit(".", 1)[1] in ("jpg", "png"))),
+                                         ("Video", ["truncated.mp4", "no-video-stream.mp4", "zero-frames.mp4"])])
+def test_app_upload_modes_over_the_corpus(corpus, mode, names):
+    for name in names:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["mode"] = mode
+        at.run()
+        at.file_uploader[0].set_value((name, corpus[name].read_bytes(), "application/octet-stream")).run()
+        if mode == "Video":
+            at.button[0].click().run()
+        assert not at.exception, (name, at.exception)
+        if name in GOOD_PHOTOS:
+            assert not at.error and at.metric[0].value == "1", name
+        else:
+            assert len(at.error) == 1 and at.error[0].value.startswith(f"{name}: "), (name, at.error)
+            assert "\n" not in at.error[0].value

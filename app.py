@@ -92,6 +92,9 @@ def live_page(files: ModelFiles, settings: LiveSettings) -> None:
                                       "audio": False},
             video_frame_callback=session,
             async_processing=True,
+            translations={"device_access_denied": "Camera access was denied. Allow the camera for this site "
+                                                  "in the browser (the camera icon in the address bar), then "
+                                                  "press START again"},
         )
         st.caption("No picture after START? The browser needs camera permission (the camera icon in "
                    "the address bar) and a secure page: https:// or http://localhost.")

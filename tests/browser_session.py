@@ -87,6 +87,27 @@ def panel_counts(text: str) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
+def deny_camera() -> dict:
+    """Press START in a browser that refuses the camera; return what the page says."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--use-fake-device-for-media-stream", "--deny-permission-prompts", "--disable-gpu",
+            "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync",
+        ])
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{PORT}/", wait_until="domcontentloaded")
+        frame = page.frame_locator("iframe").first
+        frame.get_by_role("button", name="START").click(timeout=60_000)
+        frame.get_by_text("Permission denied").wait_for(timeout=20_000)
+        component = next(f for f in page.frames if f != page.main_frame).inner_text("body")
+        text = {"component": component, "page": page.inner_text("body")}
+        browser.close()
+    return {"denied": text}
+
+
 def drive(video: Path, screenshot: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -169,6 +190,7 @@ def main() -> int:
     server = start_server(log)
     try:
         result = drive(video, screenshot)
+        result.update(deny_camera())
     finally:
         server.terminate()
         try:

@@ -56,3 +56,10 @@ def test_panel_shows_faces_and_emotions(session):
     assert session["faces_in_view_shown"]
     assert session["emotions_shown"], session["panel_text"]
     assert session["screenshot_taken"], "no moment with a face both boxed in the video and listed"
+
+
+def test_a_denied_camera_gets_a_clear_message(session):
+    # The streaming component says what happened; the page says what to do about it.
+    assert "NotAllowedError: Permission denied" in session["denied"]["component"]
+    assert "Traceback" not in session["denied"]["component"] + session["denied"]["page"]
+    assert "The browser needs camera permission" in session["denied"]["page"]

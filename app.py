@@ -57,17 +57,20 @@ def session_object(name: str, make):
 
 
 def show_panel(session: LiveSession) -> None:
+    # The same six elements on every refresh: Streamlit then updates them in place instead of
+    # leaving stale ones on screen while the element count changes.
     snapshot = session.snapshot()
     st.subheader(session.mood.describe())
     st.metric("Faces in view", len(snapshot.faces))
-    faces, shares = session.mood.current()
-    if faces:
-        ui.distribution_chart(shares, "share of the faces in view")
-    ui.timeline_chart(session.mood, last_s=TIMELINE_S, x_label=f"second (last {TIMELINE_S} s)")
+    ui.distribution_chart(session.mood.current()[1], "share of the faces in view")
+    if not ui.timeline_chart(session.mood, last_s=TIMELINE_S, x_label=f"second (last {TIMELINE_S} s)"):
+        st.caption("The timeline starts after two seconds with faces in view.")
+    lines = []
     for face in snapshot.faces:
         b, g, r = COLORS_BGR[face.label]
-        st.markdown(f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face #{face.id}: '
-                    f"**{face.label}** ({face.score:.0%})", unsafe_allow_html=True)
+        lines.append(f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face #{face.id}: '
+                     f"**{face.label}** ({face.score:.0%})")
+    st.markdown("<br>".join(lines) or "No faces in view.", unsafe_allow_html=True)
     st.caption(f"Frames analysed: {snapshot.frames} ({snapshot.frames_with_faces} with faces)"
                + (f"; {snapshot.failed_frames} could not be analysed" if snapshot.failed_frames else ""))
 

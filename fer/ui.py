@@ -28,9 +28,10 @@ def distribution_chart(shares: dict[str, float], title: str = "share of the face
     """Horizontal bars, one per emotion in label order and colour."""
     data = pd.DataFrame({"emotion": list(LABELS), "share": [shares[k] for k in LABELS]})
     st.vega_lite_chart(data, {
-        "mark": "bar", "height": 170,
+        "mark": "bar", "height": 210,
         "encoding": {
-            "y": {"field": "emotion", "type": "nominal", "sort": list(LABELS), "title": None},
+            "y": {"field": "emotion", "type": "nominal", "sort": list(LABELS), "title": None,
+                  "axis": {"labelOverlap": False}},
             "x": {"field": "share", "type": "quantitative", "title": title, "axis": {"format": "%"},
                   "scale": {"domain": [0, 1]}},
             "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": None},
@@ -38,15 +39,16 @@ def distribution_chart(shares: dict[str, float], title: str = "share of the face
     })
 
 
-def timeline_chart(mood: MoodTimeline, last_s: int | None = None, x_label: str = "second") -> None:
-    """Stacked shares per second (seconds without faces left out)."""
+def timeline_chart(mood: MoodTimeline, last_s: int | None = None, x_label: str = "second") -> bool:
+    """Stacked shares per second (seconds without faces left out); False if there is too little to draw."""
     rows = [r for r in mood.seconds() if r.faces > 0]
     if last_s is not None and rows:
         rows = [r for r in rows if r.second > rows[-1].second - last_s]
     if len(rows) < 2:
-        return
+        return False
     table = pd.DataFrame([r.shares for r in rows], index=pd.Index([r.second for r in rows], name="second"))
-    st.area_chart(table, color=HEX, height=220, y_label="share", x_label=x_label)
+    st.area_chart(table, color=HEX, height=220, y_label="share", x_label=x_label, stack=True)
+    return True
 
 
 def mean_shares(faces) -> dict[str, float]:

@@ -44,9 +44,12 @@ def sidebar_settings() -> LiveSettings:
                                       "at more CPU cost.")
     sensitivity = st.sidebar.select_slider("Sensitivity", list(SENSITIVITY), value="Medium")
     scale_factor, neighbours = SENSITIVITY[sensitivity]
+    detect_every = st.sidebar.slider("Look for faces every N frames", 1, 5, 1,
+                                     help="Between searches the faces already found are followed where they "
+                                          "were. Higher saves CPU on a crowded gallery; new faces appear later.")
     show_probabilities = st.sidebar.checkbox("Show the three likeliest emotions per face")
     detector = DetectorConfig(scale_factor=scale_factor, min_neighbors=neighbours, min_face_px=min_face)
-    return LiveSettings(detector=detector, show_probabilities=show_probabilities)
+    return LiveSettings(detector=detector, show_probabilities=show_probabilities, detect_every=detect_every)
 
 
 def session_object(name: str, make):

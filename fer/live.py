@@ -28,6 +28,13 @@ class LiveSettings:
 
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     show_probabilities: bool = False
+    # Run the face detector on every Nth frame only; in between, the faces found last are
+    # classified again where they were. Saves most of the cost of crowded, large frames.
+    detect_every: int = 1
+
+    def __post_init__(self) -> None:
+        if self.detect_every < 1:
+            raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ class LiveSession:
         self._settings = settings
         self._snapshot = Snapshot()
         self._logged_failure = False
+        self._frame_index = 0
+        self._last_boxes: list = []
 
     def configure(self, settings: LiveSettings) -> None:
         """Apply new settings from the next frame on."""
@@ -73,7 +82,11 @@ class LiveSession:
             settings = self._settings
         if self._analyzer.config.detector != settings.detector:
             self._analyzer.set_detector_config(settings.detector)
-        faces = self._tracker.update(self._analyzer.analyze(bgr))
+        reuse = settings.detect_every > 1 and self._frame_index % settings.detect_every and self._last_boxes
+        self._frame_index += 1
+        found = self._analyzer.analyze(bgr, boxes=self._last_boxes if reuse else None)
+        self._last_boxes = [face.box for face in found]
+        faces = self._tracker.update(found)
         self.mood.update(faces)
         return draw_faces(bgr, faces, show_probabilities=settings.show_probabilities), faces
 

@@ -48,13 +48,18 @@ class Analyzer:
         self.config = replace(self.config, detector=detector)
         self._detector.config = detector
 
-    def analyze(self, bgr: np.ndarray) -> list[Face]:
-        """Faces in an HxWx3 uint8 BGR frame (HxW gray and HxWx4 BGRA are accepted too), largest first."""
+    def analyze(self, bgr: np.ndarray, boxes: list[Box] | None = None) -> list[Face]:
+        """Faces in an HxWx3 uint8 BGR frame (HxW gray and HxWx4 BGRA are accepted too), largest first.
+
+        With ``boxes`` (e.g. the previous frame's, when a tracker holds them) detection is skipped
+        and only those boxes are classified.
+        """
         if not isinstance(bgr, np.ndarray) or bgr.dtype != np.uint8:
             raise ValueError(f"expected a uint8 numpy image, got {type(bgr).__name__} "
                              f"{getattr(bgr, 'dtype', '')}".rstrip())
         gray = to_gray(bgr)
-        boxes = self._detector.detect(np.ascontiguousarray(gray))
+        if boxes is None:
+            boxes = self._detector.detect(np.ascontiguousarray(gray))
         if not boxes:
             return []
         probabilities = self._classify(crop_faces(gray, boxes, self.config.crop))

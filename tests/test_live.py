@@ -4,6 +4,7 @@ import logging
 
 import av
 import numpy as np
+import pytest
 
 from fer.config import DetectorConfig
 from fer.live import LiveSession, LiveSettings
@@ -55,3 +56,27 @@ def test_a_failing_frame_goes_back_unannotated_and_is_logged_once(video_frames, 
     assert outs == video_frames[:3]
     assert session.snapshot().failed_frames == 3 and session.snapshot().frames == 0
     assert len([r for r in caplog.records if "frame analysis failed" in r.message]) == 1
+
+
+def test_detecting_every_third_frame_keeps_ids_and_skips_the_detector(video_path):
+    from fer import Analyzer
+
+    analyzer = Analyzer()
+    detector = analyzer._detector
+    calls = []
+    original = detector.detect
+    detector.detect = lambda gray: calls.append(1) or original(gray)
+    session = LiveSession(analyzer, LiveSettings(detect_every=3))
+    ids = []
+    with av.open(str(video_path)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if 82 <= i < 112:  # 30 consecutive frames of the singer
+                session(frame)
+                ids.append([f.id for f in session.snapshot().faces])
+    assert len(calls) == 10  # frames 0, 3, 6, ... of the 30
+    assert all(face_ids == ids[0] for face_ids in ids) and len(ids[0]) == 1
+
+
+def test_detect_every_is_validated():
+    with pytest.raises(ValueError, match="detect_every"):
+        LiveSettings(detect_every=0)

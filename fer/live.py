@@ -108,7 +108,9 @@ class LiveSession:
                 self._snapshot = replace(self._snapshot, failed_frames=self._snapshot.failed_frames + 1)
             return frame
         out = av.VideoFrame.from_ndarray(bgr, format="bgr24")
-        out.pts, out.time_base = frame.pts, frame.time_base
+        out.pts = frame.pts
+        if frame.time_base is not None:  # frames made from arrays carry none
+            out.time_base = frame.time_base
         now = time.monotonic()
         with self._lock:
             old = self._snapshot

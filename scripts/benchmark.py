@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -29,18 +28,7 @@ from fer.classifier import EmotionClassifier, shipped_model_files  # noqa: E402
 from fer.data import load_fer2013  # noqa: E402
 from fer.overlay import draw_faces  # noqa: E402
 from fer.pipeline import Analyzer  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "data"
-DEFAULT_DATA = SHARED / "fer2013" / "fer2013-images.tar.gz"
-DEFAULT_VIDEO = SHARED / "video" / "short_hamilton_clip.mp4"
-
-
-def machine() -> str:
-    cpu = platform.machine()
-    if Path("/proc/cpuinfo").exists():
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), cpu)
-    return f"{cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}"
+from scripts.common import DEFAULT_DATA, DEFAULT_VIDEO, machine  # noqa: E402
 
 
 def bench_classifier(data: Path, batches: list[int], threads: int, repeats: int) -> None:
@@ -110,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3, help="passes over the video")
     args = parser.parse_args(argv)
-    print(machine())
+    print(f"{machine()}, Python {platform.python_version()}")
     if args.only in (None, "classifier"):
         bench_classifier(args.data, args.batches, args.threads, args.repeats)
     if args.only in (None, "frames"):

@@ -21,8 +21,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fer.data import load_fer2013  # noqa: E402
+from scripts.common import DEFAULT_DATA  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared/data/fer2013/fer2013-images.tar.gz"
 UPSCALE = 8  # 48 px -> 384 px, well inside the cascade's working range
 PAD = 96
 

@@ -24,8 +24,8 @@ from fer.classifier import METADATA_NAME, MODEL_DIR, EmotionClassifier, read_mod
 from fer.data import load_fer2013  # noqa: E402
 from fer.labels import LABELS  # noqa: E402
 from fer.metrics import Report, classification_report  # noqa: E402
+from scripts.common import DEFAULT_DATA  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared/data/fer2013/fer2013-images.tar.gz"
 BATCH = 64
 
 

@@ -22,8 +22,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fer.data import load_fer2013  # noqa: E402
-
-DEFAULT_DATA = ROOT.parent / "shared/data/fer2013/fer2013-images.tar.gz"
+from scripts.common import DEFAULT_DATA  # noqa: E402
 
 
 def gallery_tile(face: np.ndarray, width: int, height: int, face_px: int) -> np.ndarray:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from dataclasses import asdict, dataclass, fields
@@ -30,8 +29,8 @@ import numpy as np  # noqa: E402
 from fer.data import load_fer2013  # noqa: E402
 from fer.labels import LABELS  # noqa: E402
 from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model  # noqa: E402
+from scripts.common import DEFAULT_DATA, machine  # noqa: E402
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/fer2013/fer2013-images.tar.gz"
 NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and biases (not saved with the optimizer)
 
 
@@ -101,16 +100,6 @@ def choose_precision(requested: str) -> str:
             return "mixed_bfloat16"
     cpu_flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     return "mixed_bfloat16" if "avx512_bf16" in cpu_flags or "amx_bf16" in cpu_flags else "float32"
-
-
-def hardware() -> str:
-    cpu = platform.processor() or platform.machine()
-    if Path("/proc/cpuinfo").exists():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} logical cores"
 
 
 def make_callbacks(run: Path, classifier, history: list[dict], start_time: float, offset: float):
@@ -189,11 +178,11 @@ def main(argv: list[str] | None = None) -> int:
                         metrics=["accuracy"])
         config = {"train": asdict(train_cfg), "model": model_cfg.to_dict(), "augment": augment_cfg.to_dict(),
                   "precision": precision, "backend": keras.backend.backend(), "keras": keras.__version__,
-                  "hardware": hardware(), "train_faces": len(train), "parameters": classifier.count_params()}
+                  "hardware": machine(), "train_faces": len(train), "parameters": classifier.count_params()}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
     print(f"{len(train)} training faces, {len(public)} PublicTest, {len(private)} PrivateTest; "
-          f"{classifier.count_params():,} parameters; {precision} on {keras.backend.backend()}; {hardware()}",
+          f"{classifier.count_params():,} parameters; {precision} on {keras.backend.backend()}; {machine()}",
           flush=True)
     start = time.time()
     # The classifier's own (val) metrics are measured without augmentation: validation runs with

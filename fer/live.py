@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -45,8 +44,6 @@ class Snapshot:
     frames: int = 0  # frames analysed
     frames_with_faces: int = 0
     failed_frames: int = 0  # frames returned unannotated because analysis raised
-    first_frame_at: float | None = None  # time.monotonic() of the first analysed frame
-    updated_at: float | None = None
 
 
 class LiveSession:
@@ -111,13 +108,10 @@ class LiveSession:
         out.pts = frame.pts
         if frame.time_base is not None:  # frames made from arrays carry none
             out.time_base = frame.time_base
-        now = time.monotonic()
         with self._lock:
             old = self._snapshot
-            self._snapshot = Snapshot(
-                faces=tuple(faces), frames=old.frames + 1,
-                frames_with_faces=old.frames_with_faces + bool(faces), failed_frames=old.failed_frames,
-                first_frame_at=old.first_frame_at or now, updated_at=now,
-            )
+            self._snapshot = Snapshot(faces=tuple(faces), frames=old.frames + 1,
+                                      frames_with_faces=old.frames_with_faces + bool(faces),
+                                      failed_frames=old.failed_frames)
         return out
 

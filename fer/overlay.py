@@ -25,12 +25,21 @@ def _text_color(bgr: tuple[int, int, int]) -> tuple[int, int, int]:
     return (0, 0, 0) if 0.114 * b + 0.587 * g + 0.299 * r > 140 else (255, 255, 255)
 
 
-def _label(image: np.ndarray, text: str, x: int, y: int, color, scale: float, thickness: int) -> int:
-    """A filled tag with ``text`` whose top-left corner is at (x, y); returns the tag's height."""
+def _tag_size(text: str, scale: float, thickness: int) -> tuple[int, int, int, int]:
+    """Width, height, text height and padding of a filled tag holding ``text``."""
     (tw, th), base = cv2.getTextSize(text, FONT, scale, thickness)
     pad = max(2, thickness * 2)
-    height = th + base + 2 * pad
-    cv2.rectangle(image, (x, y), (x + tw + 2 * pad, y + height), color, cv2.FILLED)
+    return tw + 2 * pad, th + base + 2 * pad, th, pad
+
+
+def _label(image: np.ndarray, text: str, x: int, y: int, color, scale: float, thickness: int,
+           size: tuple[int, int, int, int] | None = None) -> int:
+    """A filled tag with ``text`` whose top-left corner is at (x, y); returns the tag's height.
+
+    ``size`` is :func:`_tag_size`'s result when the caller has measured the tag already.
+    """
+    width, height, th, pad = size or _tag_size(text, scale, thickness)
+    cv2.rectangle(image, (x, y), (x + width, y + height), color, cv2.FILLED)
     cv2.putText(image, text, (x + pad, y + pad + th), FONT, scale, _text_color(color), thickness, cv2.LINE_AA)
     return height
 
@@ -50,10 +59,10 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face | TrackedFace], *,
         text = f"{face.label} {face.score:.0%}"
         if isinstance(face, TrackedFace):
             text = f"#{face.id} {text}"
-        (_, th), base = cv2.getTextSize(text, FONT, scale, thickness)
-        tag_height = th + base + 2 * max(2, thickness * 2)
+        size = _tag_size(text, scale, thickness)
+        tag_height = size[1]
         top = y - tag_height if y - tag_height >= 0 else y + h  # above the box, or below at the top edge
-        _label(bgr, text, x, top, color, scale, thickness)
+        _label(bgr, text, x, top, color, scale, thickness, size)
         if show_probabilities:
             ranked = sorted(face.probabilities.items(), key=lambda kv: kv[1], reverse=True)[:3]
             row = y + h + (tag_height if top == y + h else 0)

@@ -77,11 +77,6 @@ def write_tree(root: Path, members: list[tuple[str, bytes]]) -> Path:
     return root
 
 
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(0)
-
-
 VIDEO_MP4 = SHARED / "video" / "short_hamilton_clip.mp4"
 
 

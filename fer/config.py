@@ -61,6 +61,24 @@ class AnalyzerConfig:
             raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
 
 
+@dataclass(frozen=True)
+class StreamConfig:
+    """How the live path spreads its work over the frames of a stream (see fer.stream)."""
+
+    # Search the whole frame for faces every Nth frame; in between, the faces already found are
+    # followed from frame to frame, which costs a small fraction of a search.
+    detect_every: int = 10
+    classify_every: int = 2  # classify a followed face again once this many frames have passed
+    # Followed faces classified per frame at most, the longest waiting first: a crowded gallery's
+    # faces take turns. New faces are classified as soon as they are found, whatever their number.
+    max_classified: int = 8
+
+    def __post_init__(self) -> None:
+        for name in ("detect_every", "classify_every", "max_classified"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
 def parse_ice_servers(raw: str | None, source: str = "ICE servers") -> tuple[dict | None, str | None]:
     """An RTC configuration from a JSON list of ICE servers, and a warning if ``raw`` is unusable.
 

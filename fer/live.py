@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from fer.config import DetectorConfig
+from fer.config import DetectorConfig, StreamConfig
 from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
 from fer.pipeline import Analyzer
+from fer.stream import StreamAnalyzer
 from fer.tracking import FaceTracker, TrackedFace
 
 log = logging.getLogger(__name__)
@@ -26,14 +27,8 @@ class LiveSettings:
     """What the viewer can change while streaming."""
 
     detector: DetectorConfig = field(default_factory=DetectorConfig)
+    stream: StreamConfig = field(default_factory=StreamConfig)
     show_probabilities: bool = False
-    # Run the face detector on every Nth frame only; in between, the faces found last are
-    # classified again where they were. Saves most of the cost of crowded, large frames.
-    detect_every: int = 1
-
-    def __post_init__(self) -> None:
-        if self.detect_every < 1:
-            raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
 
 
 @dataclass(frozen=True)
@@ -55,14 +50,12 @@ class LiveSession:
     def __init__(self, analyzer: Analyzer, settings: LiveSettings = LiveSettings(), *,
                  tracker: FaceTracker | None = None, mood: MoodTimeline | None = None) -> None:
         self._analyzer = analyzer
-        self._tracker = tracker or FaceTracker()
+        self._stream = StreamAnalyzer(analyzer, settings.stream, tracker=tracker)
         self.mood = mood or MoodTimeline()
         self._lock = threading.Lock()
         self._settings = settings
         self._snapshot = Snapshot()
         self._logged_failure = False
-        self._frame_index = 0
-        self._last_boxes: list = []
 
     def configure(self, settings: LiveSettings) -> None:
         """Apply new settings from the next frame on."""
@@ -79,11 +72,8 @@ class LiveSession:
             settings = self._settings
         if self._analyzer.config.detector != settings.detector:
             self._analyzer.set_detector_config(settings.detector)
-        reuse = settings.detect_every > 1 and self._frame_index % settings.detect_every and self._last_boxes
-        self._frame_index += 1
-        found = self._analyzer.analyze(bgr, boxes=self._last_boxes if reuse else None)
-        self._last_boxes = [face.box for face in found]
-        faces = self._tracker.update(found)
+        self._stream.config = settings.stream
+        faces = self._stream.analyze(bgr)
         self.mood.update(faces)
         return draw_faces(bgr, faces, show_probabilities=settings.show_probabilities), faces
 

@@ -38,10 +38,14 @@ class Analyzer:
                  model_files: ModelFiles | None = None) -> None:
         self.config = config
         self._detector = FaceDetector(config.detector)
-        if classifier is None:
-            classifier = EmotionClassifier(model_files or shipped_model_files(), flip_tta=config.flip_tta,
+        if classifier is None:  # single view: the mirror image is this class's business (see classify)
+            classifier = EmotionClassifier(model_files or shipped_model_files(), flip_tta=False,
                                            num_threads=config.num_threads)
         self._classify = classifier
+
+    @property
+    def detector(self) -> FaceDetector:
+        return self._detector
 
     def set_detector_config(self, detector: DetectorConfig) -> None:
         """Change detection settings; the next frame uses them."""
@@ -54,16 +58,36 @@ class Analyzer:
         With ``boxes`` (e.g. the previous frame's, when a tracker holds them) detection is skipped
         and only those boxes are classified.
         """
-        if not isinstance(bgr, np.ndarray) or bgr.dtype != np.uint8:
-            raise ValueError(f"expected a uint8 numpy image, got {type(bgr).__name__} "
-                             f"{getattr(bgr, 'dtype', '')}".rstrip())
-        gray = to_gray(bgr)
+        gray = as_gray(bgr)
         if boxes is None:
-            boxes = self._detector.detect(np.ascontiguousarray(gray))
+            boxes = self._detector.detect(gray)
         if not boxes:
             return []
-        probabilities = self._classify(crop_faces(gray, boxes, self.config.crop))
+        probabilities = self.classify(crop_faces(gray, boxes, self.config.crop))
         return [face_from(box, p) for box, p in zip(boxes, probabilities, strict=True)]
+
+    def classify(self, crops: np.ndarray, mirrored: np.ndarray | None = None) -> np.ndarray:
+        """``(N, 7)`` probabilities of ``(N, 48, 48, 1)`` crops, in one classifier call.
+
+        By default each crop is classified together with its mirror image (if ``flip_tta``) and
+        the two are averaged. With ``mirrored`` (N bools) each crop is classified once, mirrored
+        where True: the live path alternates the two views over frames at half the cost.
+        """
+        n = len(crops)
+        if mirrored is not None:
+            return self._classify(np.where(np.asarray(mirrored)[:, None, None, None], crops[:, :, ::-1], crops))
+        if not self.config.flip_tta or n == 0:
+            return self._classify(crops)
+        probabilities = self._classify(np.concatenate([crops, crops[:, :, ::-1]]))
+        return (probabilities[:n] + probabilities[n:]) / 2
+
+
+def as_gray(image: np.ndarray) -> np.ndarray:
+    """A contiguous HxW uint8 gray copy or view of an HxWx3 BGR, HxWx4 BGRA or HxW gray image."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 numpy image, got {type(image).__name__} "
+                         f"{getattr(image, 'dtype', '')}".rstrip())
+    return np.ascontiguousarray(to_gray(image))
 
 
 def face_from(box: Box, probabilities: np.ndarray) -> Face:

@@ -52,12 +52,47 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-@dataclass
-class _Track:
-    id: int
-    box: Box
-    probabilities: np.ndarray
-    missed: int = 0
+def iou_matrix(a: Sequence[Box], b: Sequence[Box]) -> np.ndarray:
+    """``(len(a), len(b))`` intersection over union of every pair of boxes."""
+    if not len(a) or not len(b):
+        return np.zeros((len(a), len(b)))
+    a, b = np.asarray(a, np.float64)[:, None, :], np.asarray(b, np.float64)[None, :, :]
+    ix = np.clip(np.minimum(a[..., 0] + a[..., 2], b[..., 0] + b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    iy = np.clip(np.minimum(a[..., 1] + a[..., 3], b[..., 1] + b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = ix * iy
+    union = a[..., 2] * a[..., 3] + b[..., 2] * b[..., 3] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+class Track:
+    """One face followed over frames: its last box and its smoothed probabilities (LABELS order).
+
+    ``probabilities`` is None until the face has been classified once; ``classified`` counts the
+    classifications so far (the live path alternates the face and its mirror image with it).
+    """
+
+    def __init__(self, track_id: int, box: Box) -> None:
+        self.id = track_id
+        self.box = box
+        self.probabilities: np.ndarray | None = None
+        self.missed = 0  # frames in a row without a matching box
+        self.classified = 0
+        self.classified_at = -1  # frame number of the latest classification
+
+    def observe(self, probabilities: np.ndarray, smoothing: float, frame: int = -1) -> None:
+        """Blend a new classification in: ``smoothing`` is the weight of the new one."""
+        if self.probabilities is None:
+            self.probabilities = np.asarray(probabilities, np.float64)
+        else:
+            self.probabilities = smoothing * probabilities + (1 - smoothing) * self.probabilities
+        self.classified += 1
+        self.classified_at = frame
+
+    def face(self) -> TrackedFace:
+        """The track as reported; it must have been classified."""
+        best = int(self.probabilities.argmax())
+        return TrackedFace(id=self.id, box=self.box, label=LABELS[best], score=float(self.probabilities[best]),
+                           probabilities=dict(zip(LABELS, map(float, self.probabilities), strict=True)))
 
 
 class FaceTracker:
@@ -65,42 +100,42 @@ class FaceTracker:
 
     def __init__(self, config: TrackerConfig = TrackerConfig()) -> None:
         self.config = config
-        self._tracks: list[_Track] = []
+        self.tracks: list[Track] = []
         self._next_id = 1
 
-    def update(self, faces: Sequence[Face]) -> list[TrackedFace]:
-        """Match this frame's faces to tracks; returns them, in ``faces`` order, with ids."""
-        pairs = sorted(((iou(t.box, f.box), ti, fi) for ti, t in enumerate(self._tracks)
-                        for fi, f in enumerate(faces)), reverse=True)
-        track_of: dict[int, _Track] = {}
+    def match(self, boxes: Sequence[Box]) -> list[Track]:
+        """The track of each of this frame's boxes, in ``boxes`` order; boxes of no track start one.
+
+        Matched tracks take their box; the others count a missed frame and expire after ``max_missed``.
+        """
+        overlaps = iou_matrix([t.box for t in self.tracks], boxes)
+        track_of: dict[int, Track] = {}
         used: set[int] = set()
-        for overlap, ti, fi in pairs:
-            if overlap < self.config.min_iou:
-                break
-            if ti in used or fi in track_of:
+        candidates = np.argwhere(overlaps >= self.config.min_iou)
+        for ti, bi in candidates[np.argsort(-overlaps[tuple(candidates.T)], kind="stable")]:
+            if ti in used or bi in track_of:
                 continue
             used.add(ti)
-            track_of[fi] = self._tracks[ti]
-        alpha = self.config.smoothing
-        out = []
-        touched: set[int] = set()
-        for fi, face in enumerate(faces):
-            probs = np.array([face.probabilities[label] for label in LABELS])
-            track = track_of.get(fi)
+            track_of[bi] = self.tracks[ti]
+        matched = []
+        for bi, box in enumerate(boxes):
+            track = track_of.get(bi)
             if track is None:
-                track = _Track(self._next_id, face.box, probs)
+                track = Track(self._next_id, box)
                 self._next_id += 1
-                self._tracks.append(track)
-            else:
-                track.box, track.missed = face.box, 0
-                track.probabilities = alpha * probs + (1 - alpha) * track.probabilities
-            touched.add(track.id)
-            best = int(track.probabilities.argmax())
-            out.append(TrackedFace(id=track.id, box=face.box, label=LABELS[best],
-                                   score=float(track.probabilities[best]),
-                                   probabilities=dict(zip(LABELS, map(float, track.probabilities), strict=True))))
-        for track in self._tracks:
-            if track.id not in touched:
+                self.tracks.append(track)
+            track.box, track.missed = box, 0
+            matched.append(track)
+        seen = {id(t) for t in matched}
+        for track in self.tracks:
+            if id(track) not in seen:
                 track.missed += 1
-        self._tracks = [t for t in self._tracks if t.missed <= self.config.max_missed]
-        return out
+        self.tracks = [t for t in self.tracks if t.missed <= self.config.max_missed]
+        return matched
+
+    def update(self, faces: Sequence[Face]) -> list[TrackedFace]:
+        """Match this frame's classified faces to tracks; returns them, in ``faces`` order, with ids."""
+        tracks = self.match([face.box for face in faces])
+        for track, face in zip(tracks, faces, strict=True):
+            track.observe(np.array([face.probabilities[label] for label in LABELS]), self.config.smoothing)
+        return [track.face() for track in tracks]

@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from fer.config import DetectorConfig
+from fer.config import DetectorConfig, StreamConfig
 from fer.live import LiveSession, LiveSettings
 
 
@@ -66,7 +66,7 @@ def test_detecting_every_third_frame_keeps_ids_and_skips_the_detector(video_path
     calls = []
     original = detector.detect
     detector.detect = lambda gray: calls.append(1) or original(gray)
-    session = LiveSession(analyzer, LiveSettings(detect_every=3))
+    session = LiveSession(analyzer, LiveSettings(stream=StreamConfig(detect_every=3)))
     ids = []
     with av.open(str(video_path)) as container:
         for i, frame in enumerate(container.decode(video=0)):
@@ -77,6 +77,7 @@ def test_detecting_every_third_frame_keeps_ids_and_skips_the_detector(video_path
     assert all(face_ids == ids[0] for face_ids in ids) and len(ids[0]) == 1
 
 
-def test_detect_every_is_validated():
-    with pytest.raises(ValueError, match="detect_every"):
-        LiveSettings(detect_every=0)
+@pytest.mark.parametrize("name", ["detect_every", "classify_every", "max_classified"])
+def test_stream_settings_are_validated(name):
+    with pytest.raises(ValueError, match=name):
+        StreamConfig(**{name: 0})

@@ -1,0 +1,104 @@
+"""The live path's analysis of one video stream, spread over its frames.
+
+A whole-frame face search (the Haar cascade) is the costly part of a frame. :class:`StreamAnalyzer`
+runs it every ``detect_every`` frames; in between it follows each known face from its last box by
+matching a small patch of it in the box's neighbourhood, which takes a fraction of a millisecond.
+Each face is classified again every ``classify_every`` frames, alternately as seen and mirrored
+(the tracker's smoothing averages the two views, as the photo path's mirror averaging does in one
+frame), and at most ``max_classified`` followed faces per frame, so a crowded gallery costs a
+bounded amount per frame. Faces keep their ids and smoothed emotions through all of it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from fer.config import StreamConfig
+from fer.detection import Box
+from fer.pipeline import Analyzer, as_gray
+from fer.preprocessing import crop_faces
+from fer.tracking import FaceTracker, TrackedFace
+
+PATCH_PX = 24  # a followed face is matched at this size
+FOLLOW_PAD = 0.25  # how far a face may move between frames, as a fraction of its side
+MIN_MATCH = 0.6  # normalised correlation below which a followed face counts as lost
+
+
+def face_patch(gray: np.ndarray, box: Box) -> np.ndarray:
+    """The face in ``box``, shrunk to ``PATCH_PX`` square: what :func:`follow` looks for."""
+    x, y, w, h = box
+    return cv2.resize(gray[y:y + h, x:x + w], (PATCH_PX, PATCH_PX), interpolation=cv2.INTER_AREA)
+
+
+def follow(gray: np.ndarray, box: Box, patch: np.ndarray) -> Box | None:
+    """Where the face of ``patch``, last seen in ``box``, is in ``gray`` now; None if it is gone.
+
+    Searches the box widened by ``FOLLOW_PAD`` of its side, at the face's size.
+    """
+    x, y, w, h = box
+    height, width = gray.shape
+    pad = round(w * FOLLOW_PAD)
+    left, top = max(0, x - pad), max(0, y - pad)
+    right, bottom = min(width, x + w + pad), min(height, y + h + pad)
+    scale = PATCH_PX / w
+    size = (round((right - left) * scale), round((bottom - top) * scale))
+    if min(size) < PATCH_PX:  # the face has left the frame
+        return None
+    area = cv2.resize(gray[top:bottom, left:right], size, interpolation=cv2.INTER_AREA)
+    _, best, _, (dx, dy) = cv2.minMaxLoc(cv2.matchTemplate(area, patch, cv2.TM_CCOEFF_NORMED))
+    if not best >= MIN_MATCH:  # NaN on a flat area fails too
+        return None
+    return left + round(dx / scale), top + round(dy / scale), w, h
+
+
+class StreamAnalyzer:
+    """Faces with ids and smoothed emotions, frame after frame of one stream. Not thread-safe.
+
+    Uses ``analyzer``'s detector, crop settings and classifier; ``config`` may be replaced
+    between frames.
+    """
+
+    def __init__(self, analyzer: Analyzer, config: StreamConfig = StreamConfig(), *,
+                 tracker: FaceTracker | None = None) -> None:
+        self.analyzer = analyzer
+        self.config = config
+        self._tracker = tracker or FaceTracker()
+        self._frame = 0
+        self._search_next = False
+        self._searched_with = None  # the detector settings of the latest search
+        self._patches: dict[int, np.ndarray] = {}  # track id -> its face at the latest search
+
+    def analyze(self, bgr: np.ndarray) -> list[TrackedFace]:
+        """This frame's faces (HxWx3 BGR, HxW gray or HxWx4 BGRA uint8), in detection order."""
+        gray = as_gray(bgr)
+        frame, config = self._frame, self.config
+        self._frame += 1
+        detector = self.analyzer.detector
+        # New detection settings apply from this frame on: search with them at once.
+        searched = self._search_next or frame % config.detect_every == 0 or detector.config != self._searched_with
+        self._search_next = False
+        if searched:
+            boxes = detector.detect(gray)
+            self._searched_with = detector.config
+        else:
+            followed = [follow(gray, t.box, self._patches[t.id]) for t in self._tracker.tracks
+                        if t.id in self._patches and t.missed == 0]
+            boxes = [box for box in followed if box is not None]
+            # A face lost from view (it turned, moved fast, or the shot changed): search the
+            # whole next frame instead of waiting for the next scheduled search.
+            self._search_next = len(boxes) < len(followed)
+        tracks = self._tracker.match(boxes)
+        if searched:
+            self._patches = {t.id: face_patch(gray, t.box) for t in tracks}
+        new = [t for t in tracks if t.probabilities is None]
+        waiting = sorted((t for t in tracks if t.probabilities is not None
+                          and frame - t.classified_at >= config.classify_every), key=lambda t: t.classified_at)
+        due = new + waiting[:max(0, config.max_classified - len(new))]
+        if due:
+            crops = crop_faces(gray, [t.box for t in due], self.analyzer.config.crop)
+            mirrored = np.array([t.classified % 2 == 1 for t in due])
+            smoothing = self._tracker.config.smoothing
+            for track, probabilities in zip(due, self.analyzer.classify(crops, mirrored), strict=True):
+                track.observe(probabilities, smoothing, frame)
+        return [t.face() for t in tracks]

@@ -16,7 +16,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from fer import ui
 from fer.classifier import ModelError, ModelFiles, model_dir, read_model_files
-from fer.config import DetectorConfig, parse_ice_servers
+from fer.config import DetectorConfig, StreamConfig, parse_ice_servers
 from fer.labels import COLORS_BGR
 from fer.live import LiveSession, LiveSettings
 from fer.pipeline import Analyzer
@@ -44,12 +44,14 @@ def sidebar_settings() -> LiveSettings:
                                       "at more CPU cost.")
     sensitivity = st.sidebar.select_slider("Sensitivity", list(SENSITIVITY), value="Medium")
     scale_factor, neighbours = SENSITIVITY[sensitivity]
-    detect_every = st.sidebar.slider("Look for faces every N frames", 1, 5, 1,
-                                     help="Between searches the faces already found are followed where they "
-                                          "were. Higher saves CPU on a crowded gallery; new faces appear later.")
+    detect_every = st.sidebar.slider("Look for new faces every N frames", 1, 30, StreamConfig.detect_every,
+                                     help="Between searches the faces already found are followed from frame "
+                                          "to frame, at a fraction of the cost. Lower finds newcomers sooner, "
+                                          "at more CPU cost.")
     show_probabilities = st.sidebar.checkbox("Show the three likeliest emotions per face")
     detector = DetectorConfig(scale_factor=scale_factor, min_neighbors=neighbours, min_face_px=min_face)
-    return LiveSettings(detector=detector, show_probabilities=show_probabilities, detect_every=detect_every)
+    return LiveSettings(detector=detector, stream=StreamConfig(detect_every=detect_every),
+                        show_probabilities=show_probabilities)
 
 
 def session_object(name: str, make):

@@ -8,6 +8,7 @@ in memory and are never stored.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -61,6 +62,19 @@ def session_object(name: str, make):
     return st.session_state[name]
 
 
+def ice_servers_setting() -> str | None:
+    """FER_ICE_SERVERS as JSON text: from the environment, else from Streamlit secrets, else None."""
+    raw = os.environ.get(ICE_SERVERS_ENV)
+    if raw is not None:
+        return raw
+    try:
+        value = st.secrets.get(ICE_SERVERS_ENV)
+    except FileNotFoundError:  # no secrets.toml (Streamlit's StreamlitSecretNotFoundError is one)
+        return None
+    # A TOML array of tables arrives as a list of mappings; parse_ice_servers takes JSON text.
+    return value if value is None or isinstance(value, str) else json.dumps(value, default=dict)
+
+
 def show_panel(session: LiveSession) -> None:
     # The same six elements on every refresh: Streamlit then updates them in place instead of
     # leaving stale ones on screen while the element count changes.
@@ -86,7 +100,7 @@ def live_page(files: ModelFiles, settings: LiveSettings) -> None:
     width, height = RESOLUTIONS[st.sidebar.selectbox("Camera resolution", list(RESOLUTIONS), index=0,
                                                      help="Ask the browser for this size; use 1280x720 or "
                                                           "more for a video-call gallery.")]
-    rtc_configuration, ice_warning = parse_ice_servers(os.environ.get(ICE_SERVERS_ENV), ICE_SERVERS_ENV)
+    rtc_configuration, ice_warning = parse_ice_servers(ice_servers_setting(), ICE_SERVERS_ENV)
     if ice_warning:
         st.warning(ice_warning)
 

@@ -3,13 +3,15 @@
 Must run as root inside a fresh network namespace (``unshare -n``): it brings up loopback and a
 veth pair (aiortc never offers 127.0.0.1 as an ICE candidate), serves app.py with Streamlit on
 127.0.0.1, opens it in Chromium whose fake webcam plays a real face video, presses START and
-measures what comes back. Prints one JSON object with the observations.
+measures what comes back; then presses START and STOP ``--cycles`` times and records the
+server's threads and memory. Prints one JSON object with the observations.
 
-    unshare -n python tests/browser_session.py VIDEO.mjpeg SCREENSHOT.png
+    unshare -n python tests/browser_session.py VIDEO.mjpeg SCREENSHOT.png [--cycles 20]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +67,8 @@ def network_up() -> None:
 
 
 def start_server(log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "FER_ICE_SERVERS": "[]", "PYTHONUNBUFFERED": "1"}
+    # MALLOC_ARENA_MAX as the Procfile sets it: memory is then measured as deployed.
+    env = {**os.environ, "FER_ICE_SERVERS": "[]", "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(PORT),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -183,14 +187,84 @@ def drive(video: Path, screenshot: Path) -> dict:
     return result
 
 
+PLAYING_JS = "() => { const v = document.querySelector('video'); return !!v && v.readyState >= 2 && v.currentTime > 0 }"
+
+
+def server_resources(pid: int) -> dict:
+    """Threads, resident memory (MB) and thread names (``comm``, counted) of a process."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    names = Counter()
+    for comm in Path(f"/proc/{pid}/task").glob("*/comm"):
+        try:
+            names[comm.read_text().strip()] += 1
+        except OSError:
+            pass  # the thread ended meanwhile
+    return {"threads": int(re.search(r"Threads:\s+(\d+)", status)[1]),
+            "rss_mb": round(int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024, 1),
+            "thread_names": dict(sorted(names.items()))}
+
+
+def settled_resources(pid: int, quiet_s: float = 1.5, limit_s: float = 10) -> dict:
+    """``server_resources`` once the thread count has not changed for ``quiet_s`` (streams wind down
+    on their own threads after STOP), or after ``limit_s``."""
+    last = server_resources(pid)
+    since = time.monotonic()
+    deadline = since + limit_s
+    while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
+        time.sleep(0.25)
+        now = server_resources(pid)
+        if now["threads"] != last["threads"]:
+            since = time.monotonic()
+        last = now
+    return last
+
+
+def cycles(video: Path, server_pid: int, n: int = 20) -> dict:
+    """Start and stop one browser session's stream ``n`` times; the server's resources per cycle."""
+    from playwright.sync_api import sync_playwright
+
+    per_cycle = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ])
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{PORT}/", wait_until="domcontentloaded")
+        frame = page.frame_locator("iframe").first
+        start, stop = frame.get_by_role("button", name="START"), frame.get_by_role("button", name="STOP")
+        before = None
+        for _ in range(n):
+            start.click(timeout=60_000)
+            stop.wait_for(timeout=30_000)
+            component = next(f for f in page.frames if f != page.main_frame)
+            component.wait_for_function(PLAYING_JS, timeout=30_000)
+            time.sleep(1)
+            before = before or server_resources(server_pid)  # while the first stream plays
+            stop.click()
+            start.wait_for(timeout=30_000)
+            per_cycle.append(settled_resources(server_pid))
+        browser.close()
+    return {"cycles": n, "while_playing": before, "after_first": per_cycle[0], "after_last": per_cycle[-1],
+            "threads_per_cycle": [r["threads"] for r in per_cycle],
+            "rss_mb_per_cycle": [r["rss_mb"] for r in per_cycle]}
+
+
 def main() -> int:
-    video, screenshot = Path(sys.argv[1]), Path(sys.argv[2])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("video", type=Path)
+    parser.add_argument("screenshot", type=Path)
+    parser.add_argument("--cycles", type=int, default=0, help="START/STOP cycles after the other checks")
+    args = parser.parse_args()
     network_up()
-    log = screenshot.with_suffix(".server.log")
+    log = args.screenshot.with_suffix(".server.log")
     server = start_server(log)
     try:
-        result = drive(video, screenshot)
+        result = drive(args.video, args.screenshot)
         result.update(deny_camera())
+        if args.cycles:
+            result["start_stop"] = cycles(args.video, server.pid, args.cycles)
     finally:
         server.terminate()
         try:

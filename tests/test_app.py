@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from types import SimpleNamespace
 
 import pytest
 from conftest import ROOT
@@ -38,6 +40,56 @@ def test_broken_model_gives_a_clear_error_not_a_traceback(monkeypatch, tmp_path,
     assert message.startswith("The emotion model cannot be loaded")
     assert ("model file not found" if damage == "missing" else "does not match the sha256") in message
 
+
+def live_page(monkeypatch, env: str | None = None, secret=None) -> tuple[list[str], dict | None]:
+    """The live page's warnings and the RTC configuration it streams with, given FER_ICE_SERVERS
+    in the environment and/or in Streamlit secrets."""
+    import streamlit_webrtc
+
+    # AppTest's mock runtime cannot host the streaming component: record what the page asks of it.
+    asked = {}
+
+    def fake_streamer(**kwargs):
+        asked.update(kwargs)
+        return SimpleNamespace(state=SimpleNamespace(playing=False))
+
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", fake_streamer)
+    monkeypatch.delenv("FER_ICE_SERVERS", raising=False)
+    if env is not None:
+        monkeypatch.setenv("FER_ICE_SERVERS", env)
+    at = AppTest.from_file(APP, default_timeout=120)
+    if secret is not None:
+        at.secrets["FER_ICE_SERVERS"] = secret
+    at.run()
+    assert not at.exception, at.exception
+    assert asked, "the live page did not reach the streaming component"
+    return [w.value for w in at.warning], asked["rtc_configuration"]
+
+
+def test_ice_servers_from_secrets_are_checked_like_the_environment(monkeypatch):
+    broken = '[{"urls": "stun:stun.example.org:3478"}'
+    from_env = live_page(monkeypatch, env=broken)
+    assert len(from_env[0]) == 1 and from_env[0][0].startswith("FER_ICE_SERVERS is not valid JSON")
+    assert live_page(monkeypatch, secret=broken) == from_env == ([from_env[0][0]], None)
+    # A TOML table, not an array of tables: the same warning whichever way it came in.
+    table = {"urls": "stun:stun.example.org:3478"}
+    from_secrets = live_page(monkeypatch, secret=table)
+    assert from_secrets == live_page(monkeypatch, env=json.dumps(table)) and len(from_secrets[0]) == 1
+
+
+STUN = {"urls": "stun:stun.example.org:3478"}
+TURN = {"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}
+
+
+@pytest.mark.parametrize("env, secret, servers", [
+    (None, json.dumps([STUN]), [STUN]),  # JSON text in secrets.toml
+    (None, [TURN], [TURN]),  # an array of TOML tables
+    ("[]", "not json", []),  # the environment wins over secrets
+    (None, None, None),  # neither: the streaming library's defaults
+])
+def test_valid_ice_servers_from_secrets_give_no_warning(monkeypatch, env, secret, servers):
+    expected = None if servers is None else {"iceServers": servers}
+    assert live_page(monkeypatch, env=env, secret=secret) == ([], expected)
 
 
 def app_in_mode(mode: str) -> AppTest:

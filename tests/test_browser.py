@@ -17,6 +17,7 @@ import pytest
 from conftest import ROOT, SHARED
 
 VIDEO = SHARED / "video" / "short_hamilton_clip_640x360_15fps.mjpeg"
+CYCLES = 20  # START/STOP cycles of one browser session at the end of the run
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,8 @@ def session(tmp_path_factory):
     assert VIDEO.exists(), f"missing {VIDEO}"
     shot = tmp_path_factory.mktemp("browser") / "live-page.png"
     done = subprocess.run(["unshare", "-n", sys.executable, str(ROOT / "tests" / "browser_session.py"),
-                           str(VIDEO), str(shot)], capture_output=True, text=True, timeout=240)
+                           str(VIDEO), str(shot), "--cycles", str(CYCLES)], capture_output=True, text=True,
+                          timeout=480)
     assert done.returncode == 0, f"browser session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["screenshot_taken"]:
@@ -35,6 +37,7 @@ def session(tmp_path_factory):
     figures = {k: result[k] for k in ("seconds_to_playing", "seconds_to_first_annotated_frame", "analysed_fps",
                                       "frames_analysed", "frames_with_faces", "video_size", "emotions_shown")}
     print("\nbrowser figures:", json.dumps(figures))
+    print("start/stop cycles:", json.dumps(result["start_stop"]))
     return result
 
 
@@ -63,3 +66,13 @@ def test_a_denied_camera_gets_a_clear_message(session):
     assert "NotAllowedError: Permission denied" in session["denied"]["component"]
     assert "Traceback" not in session["denied"]["component"] + session["denied"]["page"]
     assert "The browser needs camera permission" in session["denied"]["page"]
+
+
+def test_start_stop_cycles_release_resources(session):
+    # Each START makes a peer connection and worker threads; STOP must end them. The first cycle
+    # may keep what stays for the session (the LiveSession and its mood survive STOP by design).
+    cycles = session["start_stop"]
+    first, last = cycles["after_first"], cycles["after_last"]
+    assert cycles["cycles"] == CYCLES and len(cycles["threads_per_cycle"]) == CYCLES
+    assert last["threads"] <= first["threads"] + 4, cycles
+    assert last["rss_mb"] - first["rss_mb"] <= 60, cycles

@@ -1,12 +1,13 @@
 """The live path's analysis of one video stream, spread over its frames.
 
 A whole-frame face search (the Haar cascade) is the costly part of a frame. :class:`StreamAnalyzer`
-runs it every ``detect_every`` frames; in between it follows each known face from its last box by
-matching a small patch of it in the box's neighbourhood, which takes a fraction of a millisecond.
-Each face is classified again every ``classify_every`` frames, alternately as seen and mirrored
-(the tracker's smoothing averages the two views, as the photo path's mirror averaging does in one
-frame), and at most ``max_classified`` followed faces per frame, so a crowded gallery costs a
-bounded amount per frame. Faces keep their ids and smoothed emotions through all of it.
+runs it every ``detect_every`` frames, proportionally less often on frames larger than 640x480, and
+at once when a face is lost or the detection settings change. In between it follows each known face
+from its last box by matching a small patch of it in the box's neighbourhood (a fraction of a
+millisecond). Each face is classified again every ``classify_every`` frames, alternately as seen
+and mirrored (the tracker's smoothing averages the two views, as the photo path's mirror averaging
+does within one frame), and at most ``max_classified`` followed faces per frame, so a crowded
+gallery costs a bounded amount per frame. Faces keep their ids and smoothed emotions throughout.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from fer.config import StreamConfig
 from fer.detection import Box
 from fer.pipeline import Analyzer, as_gray
 from fer.preprocessing import crop_faces
-from fer.tracking import FaceTracker, TrackedFace
+from fer.tracking import FaceTracker, TrackedFace, iou_matrix
 
 PATCH_PX = 24  # a followed face is matched at this size
 FOLLOW_PAD = 0.25  # how far a face may move between frames, as a fraction of its side
 MIN_MATCH = 0.6  # normalised correlation below which a followed face counts as lost
+REFERENCE_PIXELS = 640 * 480  # frames up to about this size are searched every ``detect_every`` frames
 
 
 def face_patch(gray: np.ndarray, box: Box) -> np.ndarray:
@@ -66,6 +68,7 @@ class StreamAnalyzer:
         self._tracker = tracker or FaceTracker()
         self._frame = 0
         self._search_next = False
+        self._searched_at = 0  # frame number of the latest search
         self._searched_with = None  # the detector settings of the latest search
         self._patches: dict[int, np.ndarray] = {}  # track id -> its face at the latest search
 
@@ -75,22 +78,34 @@ class StreamAnalyzer:
         frame, config = self._frame, self.config
         self._frame += 1
         detector = self.analyzer.detector
-        # New detection settings apply from this frame on: search with them at once.
-        searched = self._search_next or frame % config.detect_every == 0 or detector.config != self._searched_with
-        self._search_next = False
+        # A search costs in proportion to the frame's area: larger frames are searched less often,
+        # so that searching takes the same share of the time at any camera resolution.
+        interval = config.detect_every * max(1, round(gray.size / REFERENCE_PIXELS))
+        # New detection settings apply from this frame on: search with them at once, and only
+        # the faces they find count.
+        reset = detector.config != self._searched_with
+        searched = reset or self._search_next or frame - self._searched_at >= interval
+        followed = [follow(gray, t.box, self._patches[t.id]) for t in self._tracker.tracks
+                    if t.id in self._patches and t.missed == 0]
+        boxes = [box for box in followed if box is not None]
+        # A face lost from view (it turned, moved fast, or the shot changed): search the whole
+        # next frame instead of waiting for the next scheduled search.
+        self._search_next = not searched and len(boxes) < len(followed)
+        found: list[Box] = []
         if searched:
-            boxes = detector.detect(gray)
-            self._searched_with = detector.config
-        else:
-            followed = [follow(gray, t.box, self._patches[t.id]) for t in self._tracker.tracks
-                        if t.id in self._patches and t.missed == 0]
-            boxes = [box for box in followed if box is not None]
-            # A face lost from view (it turned, moved fast, or the shot changed): search the
-            # whole next frame instead of waiting for the next scheduled search.
-            self._search_next = len(boxes) < len(followed)
+            found = detector.detect(gray)
+            self._searched_at, self._searched_with = frame, detector.config
+            # The search's boxes replace the followed ones they overlap; a followed face that this
+            # one search missed (the cascade misses a face now and then) is kept where it was followed.
+            overlaps = iou_matrix(boxes, found)
+            boxes = found + [box for box, row in zip(boxes, overlaps, strict=True)
+                             if not reset and not (row >= self._tracker.config.min_iou).any()]
         tracks = self._tracker.match(boxes)
+        for track in tracks[:len(found)]:
+            self._patches[track.id] = face_patch(gray, track.box)
         if searched:
-            self._patches = {t.id: face_patch(gray, t.box) for t in tracks}
+            alive = {t.id for t in self._tracker.tracks}
+            self._patches = {i: patch for i, patch in self._patches.items() if i in alive}
         new = [t for t in tracks if t.probabilities is None]
         waiting = sorted((t for t in tracks if t.probabilities is not None
                           and frame - t.classified_at >= config.classify_every), key=lambda t: t.classified_at)

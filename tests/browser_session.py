@@ -112,7 +112,7 @@ def deny_camera() -> dict:
     return {"denied": text}
 
 
-def drive(video: Path, screenshot: Path) -> dict:
+def drive(video: Path, screenshot: Path, server_pid: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     colors = [list(c[::-1]) for c in COLORS_BGR.values()]  # RGB, as the canvas gives them
@@ -167,6 +167,7 @@ def drive(video: Path, screenshot: Path) -> dict:
             if not shot_taken and listed and sample and sample["overlay_share"] >= 0.003:
                 page.screenshot(path=str(screenshot))
                 shot_taken = True
+                result["server_rss_mb_streaming"] = server_resources(server_pid)["rss_mb"]
             time.sleep(0.5)
         result.update(
             seconds_to_playing=None if playing_at is None else round(playing_at - clicked, 2),
@@ -261,7 +262,7 @@ def main() -> int:
     log = args.screenshot.with_suffix(".server.log")
     server = start_server(log)
     try:
-        result = drive(args.video, args.screenshot)
+        result = drive(args.video, args.screenshot, server.pid)
         result.update(deny_camera())
         if args.cycles:
             result["start_stop"] = cycles(args.video, server.pid, args.cycles)

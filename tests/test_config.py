@@ -11,7 +11,7 @@ def test_defaults():
     cfg = AnalyzerConfig()
     assert cfg.detector == DetectorConfig(scale_factor=1.1, min_neighbors=5, min_face_px=40, detection_face_px=32)
     assert cfg.crop == CropConfig(margin=0.0, size=48)
-    assert cfg.flip_tta is True and cfg.num_threads == 1
+    assert cfg.flip_tta is True and cfg.num_threads == 2
 
 
 def test_frozen():

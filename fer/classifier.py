@@ -121,7 +121,9 @@ class EmotionClassifier:
             self._batch = len(batch)
         self._interpreter.set_tensor(self._input, batch)
         self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output).copy()
+        probs = self._interpreter.get_tensor(self._output)
+        # An int8 model's softmax comes in steps of 1/256 and its rows sum to about 1: make them 1.
+        return probs / probs.sum(axis=1, keepdims=True)
 
 
 def load_classifier(model_dir: str | Path = MODEL_DIR, *, flip_tta: bool = True,

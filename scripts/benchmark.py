@@ -4,7 +4,8 @@
   overlay) on every frame of the shared face video (640x360, one face) and on a 1280x720 gallery
   of 25 real FER2013 faces (``scripts/gallery.py --frontal``), both cold (``Analyzer.analyze``:
   every frame searched and classified from scratch, each face with its mirror image) and as a
-  stream (``LiveSession``: what the live page runs, see ``fer/stream.py``);
+  stream (``LiveSession``: what the live page runs, see ``fer/stream.py``); and the Haar search
+  alone, the floor of the cold path;
 * classifier: ms per face at batch 1, 8 and 32 (one view, and the face with its mirror image), with
   the analyzer's LiteRT thread count;
 * sessions: the most simultaneous 640x480 15 fps sessions with at least 90% of offered frames
@@ -101,6 +102,21 @@ def time_cold(frames: list[np.ndarray], rounds: int) -> dict:
     return {**stats(times), **face_counts(counts, rounds)}
 
 
+def time_search(frames: list[np.ndarray], rounds: int) -> dict:
+    """The whole-frame Haar search alone (gray frame in, boxes out): the floor of the cold path."""
+    from fer.detection import FaceDetector
+    from fer.pipeline import as_gray
+
+    detector, times = FaceDetector(), []
+    for _ in range(rounds):
+        for bgr in frames:
+            gray = as_gray(bgr)
+            start = time.perf_counter()
+            detector.detect(gray)
+            times.append((time.perf_counter() - start) * 1000)
+    return stats(times)
+
+
 def time_stream(frames: list[np.ndarray], rounds: int) -> dict:
     """The live path (``LiveSession.annotate``) over consecutive frames, a fresh session per round."""
     times, counts = [], []
@@ -127,10 +143,12 @@ def bench_frames(video: Path, data: Path, rounds: int, gallery_frames: int) -> d
     gallery = build_gallery(faces, frontal=True)
     return {
         "video": {"source": f"{video.name} ({frames[0].shape[1]}x{frames[0].shape[0]}, {len(frames)} frames)",
-                  "cold": time_cold(frames, rounds), "stream": time_stream(frames, rounds)},
+                  "cold": time_cold(frames, rounds), "stream": time_stream(frames, rounds),
+                  "search": time_search(frames, rounds)},
         "gallery": {"source": "25 FER2013 PrivateTest faces, 1280x720 (scripts/gallery.py --frontal)",
                     "cold": time_cold([gallery] * gallery_frames, 1),
-                    "stream": time_stream([gallery] * gallery_frames, 1)},
+                    "stream": time_stream([gallery] * gallery_frames, 1),
+                    "search": time_search([gallery] * 10, 1)},
         "_gallery": gallery,
     }
 
@@ -295,6 +313,8 @@ def table(results: dict) -> str:
                 rows.append((f"{name} {mode}", f"median {s['median_ms']} ms, p90 {s['p90_ms']} ms, mean "
                              f"{s['mean_ms']} ms; {s['frames_with_faces']} frames with faces, {s['faces']} faces, "
                              f"at least {s['min_faces']} per frame"))
+            s = part["search"]
+            rows.append((f"{name} Haar search alone", f"median {s['median_ms']} ms, p90 {s['p90_ms']} ms"))
     peer = results.get("peer", {})
     for name, ours in (("video", "video"), ("image", "gallery")):
         if name in peer:

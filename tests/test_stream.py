@@ -51,11 +51,17 @@ def test_the_stream_finds_the_faces_of_the_plain_path_with_the_same_boxes_and_la
     assert np.mean(agree) >= 0.8
 
 
-def test_searches_every_nth_frame_while_faces_are_followed(consecutive_frames):
-    analyzer = Analyzer()
+def counting_searches(analyzer: Analyzer) -> list:
+    """A list that gets an item for each whole-frame search ``analyzer``'s detector makes."""
     searches = []
     original = analyzer.detector.detect
     analyzer.detector.detect = lambda gray: searches.append(1) or original(gray)
+    return searches
+
+
+def test_searches_every_nth_frame_while_faces_are_followed(consecutive_frames):
+    analyzer = Analyzer()
+    searches = counting_searches(analyzer)
     stream = StreamAnalyzer(analyzer, StreamConfig(detect_every=10))
     ids = [[f.id for f in stream.analyze(bgr)] for bgr in consecutive_frames[82:112]]  # the singer, 30 frames
     assert len(searches) == 3
@@ -64,9 +70,7 @@ def test_searches_every_nth_frame_while_faces_are_followed(consecutive_frames):
 
 def test_a_lost_face_triggers_a_search_on_the_next_frame(consecutive_frames):
     analyzer = Analyzer()
-    searches = []
-    original = analyzer.detector.detect
-    analyzer.detector.detect = lambda gray: searches.append(1) or original(gray)
+    searches = counting_searches(analyzer)
     stream = StreamAnalyzer(analyzer, StreamConfig(detect_every=30))
     assert stream.analyze(consecutive_frames[90])
     blank = np.zeros_like(consecutive_frames[90])
@@ -81,11 +85,15 @@ def test_faces_alternate_views_and_take_turns_within_the_budget(fer_faces):
 
     gallery = build_gallery(fer_faces.split("PrivateTest").faces, frontal=True)
     recording = Recording()
-    stream = StreamAnalyzer(Analyzer(classifier=recording), StreamConfig(classify_every=2, max_classified=8))
-    reported = [stream.analyze(gallery.copy()) for _ in range(12)]
+    analyzer = Analyzer(classifier=recording)
+    searches = counting_searches(analyzer)
+    stream = StreamAnalyzer(analyzer, StreamConfig(detect_every=10, classify_every=2, max_classified=8))
+    reported = [stream.analyze(gallery.copy()) for _ in range(32)]
+    assert len(searches) == 2  # frames 0 and 30: a 1280x720 frame is searched a third as often
+    reported = reported[:12]
     assert all(len(faces) == 25 for faces in reported)
     assert all({f.id for f in faces} == set(range(1, 26)) for faces in reported)
-    sizes = [len(c) for c in recording.calls]
+    sizes = [len(c) for c in recording.calls][:11]  # the calls of the first 12 frames (none on the second)
     assert sizes[0] == 25 and max(sizes[1:]) <= 8  # new faces at once, then at most 8 a frame
     assert sizes[1:] == [8] * 10  # from the third frame on, each frame classifies its budget's worth
     # The first call sees every face as it is; the next one the first 8 faces again, mirrored.

@@ -52,15 +52,10 @@ class Analyzer:
         self.config = replace(self.config, detector=detector)
         self._detector.config = detector
 
-    def analyze(self, bgr: np.ndarray, boxes: list[Box] | None = None) -> list[Face]:
-        """Faces in an HxWx3 uint8 BGR frame (HxW gray and HxWx4 BGRA are accepted too), largest first.
-
-        With ``boxes`` (e.g. the previous frame's, when a tracker holds them) detection is skipped
-        and only those boxes are classified.
-        """
+    def analyze(self, bgr: np.ndarray) -> list[Face]:
+        """Faces in an HxWx3 uint8 BGR frame (HxW gray and HxWx4 BGRA are accepted too), largest first."""
         gray = as_gray(bgr)
-        if boxes is None:
-            boxes = self._detector.detect(gray)
+        boxes = self._detector.detect(gray)
         if not boxes:
             return []
         probabilities = self.classify(crop_faces(gray, boxes, self.config.crop))

@@ -47,10 +47,8 @@ def frontal_picks(faces: np.ndarray, rows: int, cols: int, width: int, height: i
     picks = [int(i) for i in np.linspace(0, len(faces) - 1, rows * cols).round()]
     while True:
         gallery = build_gallery(faces, rows, cols, width, height, face_px, picks=picks)
-        tile_w, tile_h = width // cols, height // rows
-        found = {(y // tile_h) * cols + x // tile_w for x, y, w, h in detector.detect(gallery[:, :, 0])
-                 if (x + w - 1) // tile_w == x // tile_w and (y + h - 1) // tile_h == y // tile_h}
-        missing = [n for n in range(rows * cols) if n not in found]
+        found = {tile_of(box, rows, cols, width, height) for box in detector.detect(gallery[:, :, 0])}
+        missing = [n for n in range(rows * cols) if divmod(n, cols) not in found]
         if not missing:
             return picks
         for n in missing:
@@ -74,20 +72,25 @@ def build_gallery(faces: np.ndarray, rows: int = 5, cols: int = 5, width: int = 
     return gallery
 
 
+def tile_of(box: tuple[int, int, int, int], rows: int, cols: int, width: int, height: int) -> tuple[int, int] | None:
+    """``(row, col)`` of the tile that ``box`` lies within, or None if it straddles tiles."""
+    tile_w, tile_h = width // cols, height // rows
+    x, y, w, h = box
+    row, col = y // tile_h, x // tile_w
+    return (row, col) if (x + w - 1) // tile_w == col and (y + h - 1) // tile_h == row else None
+
+
 def score_gallery(faces, rows: int, cols: int, width: int, height: int) -> tuple[int, int]:
     """(tiles whose face was found, detections that are not a tile's face).
 
     A detection is a tile's face when its box lies within one tile; one per tile counts.
     """
-    tile_w, tile_h = width // cols, height // rows
     tiles = set()
     extra = 0
     for face in faces:
-        x, y, w, h = face.box
-        col, row = x // tile_w, y // tile_h
-        inside = (x + w - 1) // tile_w == col and (y + h - 1) // tile_h == row
-        if inside and (row, col) not in tiles:
-            tiles.add((row, col))
+        tile = tile_of(face.box, rows, cols, width, height)
+        if tile is not None and tile not in tiles:
+            tiles.add(tile)
         else:
             extra += 1
     return len(tiles), extra

@@ -63,11 +63,3 @@ def test_import_fer_loads_neither_tensorflow_nor_streamlit():
     code = "import sys, fer; print(sorted(m for m in ('tensorflow', 'streamlit', 'keras') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def test_given_boxes_skip_detection(analyzer, astronaut_bgr):
-    found = analyzer.analyze(astronaut_bgr)
-    again = analyzer.analyze(astronaut_bgr, boxes=[found[0].box, (0, 0, 60, 60)])
-    assert [f.box for f in again] == [found[0].box, (0, 0, 60, 60)]
-    assert again[0].probabilities == pytest.approx(found[0].probabilities, abs=1e-6)
-    assert analyzer.analyze(astronaut_bgr, boxes=[]) == []

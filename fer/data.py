@@ -35,11 +35,16 @@ class DataError(ValueError):
 
 @dataclass(frozen=True)
 class FerData:
-    """Faces ``(N, 48, 48)`` uint8, labels ``(N,)`` int64 (index into LABELS), splits ``(N,)`` str."""
+    """Faces ``(N, 48, 48)`` uint8, labels ``(N,)`` int64 (index into LABELS), splits ``(N,)`` str.
+
+    ``names`` says where each face came from: its member path in an image release
+    (``train/angry/Training_1.jpg``, the key of the FER+ votes file) or ``row:<n>`` in a CSV.
+    """
 
     faces: np.ndarray
     labels: np.ndarray
     splits: np.ndarray
+    names: np.ndarray
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -48,8 +53,11 @@ class FerData:
         """The faces of one split (``Training``, ``PublicTest`` or ``PrivateTest``)."""
         if name not in SPLITS:
             raise ValueError(f"unknown split {name!r}; expected one of {SPLITS}")
-        keep = self.splits == name
-        return FerData(self.faces[keep], self.labels[keep], self.splits[keep])
+        return self.select(self.splits == name)
+
+    def select(self, keep: np.ndarray | slice) -> FerData:
+        """The faces picked by a boolean mask, an index array or a slice."""
+        return FerData(self.faces[keep], self.labels[keep], self.splits[keep], self.names[keep])
 
     def counts(self) -> dict[str, int]:
         """Number of faces per label."""
@@ -97,7 +105,8 @@ def load_csv(path: str | Path) -> FerData:
         raise DataError(f"{path}: cannot be read as a FER2013 CSV ({err})") from err
     if not faces:
         raise DataError(f"{path}: no faces (header only)")
-    return FerData(np.stack(faces), np.asarray(labels, np.int64), np.asarray(splits))
+    names = np.asarray([f"row:{i}" for i in range(len(faces))])
+    return FerData(np.stack(faces), np.asarray(labels, np.int64), np.asarray(splits), names)
 
 
 def _parse_row(row: list[str], has_usage: bool, where: str) -> tuple[np.ndarray, int, str]:
@@ -153,7 +162,7 @@ def _from_members(source: Path, members: Iterator[tuple[str, bytes]]) -> FerData
     """Decode ``(relative path, bytes)`` members laid out as ``<part>/<class>/<Split>_<id>.<ext>``."""
     import cv2
 
-    faces, labels, splits = [], [], []
+    faces, labels, splits, names = [], [], [], []
     for name, data in members:
         parts = PurePosixPath(name).parts
         if parts and parts[0] == ".":
@@ -177,6 +186,7 @@ def _from_members(source: Path, members: Iterator[tuple[str, bytes]]) -> FerData
         faces.append(gray)
         labels.append(LABELS.index(folder))
         splits.append(split)
+        names.append(PurePosixPath(*parts).as_posix())
     if not faces:
         raise DataError(f"{source}: no FER2013 images found (expected <train|test>/<class>/<Split>_<id>.jpg)")
-    return FerData(np.stack(faces), np.asarray(labels, np.int64), np.asarray(splits))
+    return FerData(np.stack(faces), np.asarray(labels, np.int64), np.asarray(splits), np.asarray(names))

@@ -9,6 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_DATA = SHARED / "fer2013" / "fer2013-images.tar.gz"
+DEFAULT_VOTES = SHARED / "fer2013" / "ferplus_votes.csv"
 DEFAULT_VIDEO = SHARED / "video" / "short_hamilton_clip.mp4"
 
 

@@ -1,6 +1,8 @@
-"""Train the FER2013 emotion CNN.
+"""Train the emotion CNN on FER2013's faces and the FER+ crowd's votes.
 
-Trains on the Training split, keeps the checkpoint with the best PublicTest accuracy and reports
+Trains on the Training split with soft targets (the crowd's vote distribution blended with the
+original label; ``--targets fer2013`` uses the original labels alone), scores PublicTest after each
+epoch on both label sets, keeps the checkpoint best on the FER+ majority labels and reports
 PrivateTest once at the end. Everything a run needs to be repeated or resumed lives in its run
 folder: ``config.json`` (all settings), ``history.json`` (per-epoch metrics), ``best.keras``
 (the chosen classifier) and ``last.keras`` (classifier + augmentation + optimizer state).
@@ -26,10 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from fer.data import load_fer2013  # noqa: E402
+from fer.data import FerData, load_fer2013  # noqa: E402
+from fer.ferplus import Votes, load_votes, majority_labels, soft_targets  # noqa: E402
 from fer.labels import LABELS  # noqa: E402
 from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model  # noqa: E402
-from scripts.common import DEFAULT_DATA, machine  # noqa: E402
+from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, machine  # noqa: E402
 
 NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and biases (not saved with the optimizer)
 
@@ -37,14 +40,17 @@ NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and bi
 @dataclass(frozen=True)
 class TrainConfig:
     data: str = str(DEFAULT_DATA)
-    epochs: int = 80
+    votes: str = str(DEFAULT_VOTES)  # FER+ crowd votes for every file of the archive
+    targets: str = "ferplus"  # "ferplus": the crowd's vote distribution; "fer2013": the original label
+    original_weight: float = 0.2  # with "ferplus": share of the original label blended into each target
+    epochs: int = 100
     batch_size: int = 64
     learning_rate: float = 2e-3  # peak, after warm-up; cosine decay to 0 afterwards
     warmup_epochs: int = 3
-    weight_decay: float = 0.02  # AdamW, decoupled; not applied to BatchNorm parameters or biases
-    label_smoothing: float = 0.1
-    class_weighting: str = "none"  # "none" or "sqrt" (inverse square root of class frequency)
-    mixed_precision: str = "auto"  # "auto": bfloat16 on a CPU that has it, float16 on a GPU
+    adamw_decay: float = 0.02  # AdamW's decoupled weight decay; not applied to BatchNorm parameters or biases
+    label_smoothing: float = 0.05
+    class_weighting: str = "sqrt"  # "none" or "sqrt" (inverse square root of class frequency)
+    mixed_precision: str = "auto"  # "auto": the faster of float32 and bfloat16, timed on this machine
     seed: int = 1234
     limit: int = 0  # train on only the first N training faces (0 = all); for smoke tests
 
@@ -63,68 +69,147 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Train
     parser.add_argument("--no-erasing", action="store_true", help="turn random erasing off")
     args = parser.parse_args(argv)
     train = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    if train.targets not in ("ferplus", "fer2013"):
+        parser.error(f"--targets must be 'ferplus' or 'fer2013', not {train.targets!r}")
     ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
     model = ModelConfig(widths=ints(args.widths), convs_per_block=ints(args.convs_per_block),
-                        dense_units=ints(args.dense_units), weight_decay=0.0)
+                        dense_units=ints(args.dense_units))
     augment = AugmentConfig(erasing_factor=0.0 if args.no_erasing else AugmentConfig.erasing_factor,
                             seed=train.seed)
     return args, train, model, augment
 
 
-def class_weights(labels: np.ndarray, mode: str) -> dict[int, float] | None:
-    """Per-class loss weights, normalised to a mean of 1 over the training faces."""
+def class_weights(labels: np.ndarray, mode: str) -> np.ndarray | None:
+    """Per-class loss weights ``(7,)``, normalised to a mean of 1 over the training faces."""
     if mode == "none":
         return None
     if mode != "sqrt":
         raise ValueError(f"class_weighting must be 'none' or 'sqrt', not {mode!r}")
     counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
-    weights = 1.0 / np.sqrt(counts)
-    weights /= (weights[labels]).mean()
-    return {i: float(w) for i, w in enumerate(weights)}
+    weights = 1.0 / np.sqrt(np.maximum(counts, 1.0))
+    return weights / weights[labels].mean()
 
 
-def choose_precision(requested: str) -> str:
+@dataclass(frozen=True)
+class Split:
+    """Faces ``(N, 48, 48, 1)`` float32, targets ``(N, 7)``, original labels and FER+ majority labels."""
+
+    x: np.ndarray
+    targets: np.ndarray
+    original: np.ndarray
+    majority: np.ndarray
+
+
+def prepare(data: FerData, votes: Votes, cfg: TrainConfig, training: bool) -> Split:
+    """Targets of one split. With FER+ targets, training leaves out the faces the crowd gave no class;
+    evaluation keeps every face (their FER+ majority label is -1, their target the original label)."""
+    counts = votes.aligned(data.names)
+    original = np.eye(len(LABELS), dtype=np.float32)[data.labels]
+    targets = original
+    if cfg.targets == "ferplus":
+        soft, rated = soft_targets(counts)
+        targets = np.where(rated[:, None], (1.0 - cfg.original_weight) * soft + cfg.original_weight * original,
+                           original)
+        if training:
+            data, targets, counts = data.select(rated), targets[rated], counts[rated]
+    return Split(data.faces[..., None].astype(np.float32), targets, data.labels, majority_labels(counts))
+
+
+def time_precisions(candidates: tuple[str, ...], batch_size: int, build) -> dict[str, float]:
+    """Median ms per training step of each Keras dtype policy, timed on random batches."""
+    import keras
+
+    x = np.random.default_rng(0).uniform(0, 255, (batch_size, 48, 48, 1)).astype(np.float32)
+    y = np.eye(len(LABELS), dtype=np.float32)[np.arange(batch_size) % len(LABELS)]
+    timings = {}
+    for policy in candidates:
+        keras.mixed_precision.set_global_policy(policy)
+        trainer = build()
+        for _ in range(3):
+            trainer.train_on_batch(x, y)
+        steps = []
+        for _ in range(8):
+            start = time.perf_counter()
+            trainer.train_on_batch(x, y)
+            steps.append(time.perf_counter() - start)
+        timings[policy] = round(1000 * float(np.median(steps)), 1)
+        keras.backend.clear_session()
+    return timings
+
+
+def choose_precision(requested: str, batch_size: int, build) -> tuple[str, dict[str, float]]:
+    """The dtype policy to train with: the one asked for, or on "auto" the faster one measured here."""
     import keras
 
     if requested != "auto":
-        return requested
+        return requested, {}
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         if tf.config.list_physical_devices("GPU"):
-            return "mixed_float16"
-    elif keras.backend.backend() == "jax":
-        import jax
-
-        if jax.default_backend() == "gpu":
-            return "mixed_bfloat16"
-    cpu_flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    return "mixed_bfloat16" if "avx512_bf16" in cpu_flags or "amx_bf16" in cpu_flags else "float32"
+            return "mixed_float16", {}
+    timings = time_precisions(("float32", "mixed_bfloat16"), batch_size, build)
+    return min(timings, key=timings.get), timings
 
 
-def make_callbacks(run: Path, classifier, history: list[dict], start_time: float, offset: float):
+def accuracies(probs: np.ndarray, split: Split) -> dict[str, float]:
+    """FER+ majority accuracy (faces with a majority class) and accuracy on the original labels."""
+    predicted = probs.argmax(1)
+    rated = split.majority >= 0
+    return {"ferplus": float((predicted[rated] == split.majority[rated]).mean()),
+            "fer2013": float((predicted == split.original).mean())}
+
+
+def make_callbacks(run: Path, classifier, public: Split, selection: str, history: list[dict],
+                   start_time: float, offset: float):
     import keras
 
     class Checkpoint(keras.callbacks.Callback):
-        """Keep the classifier with the best PublicTest accuracy and the full state of the last epoch."""
+        """Score PublicTest; keep the classifier best on ``selection`` and the full state of the last epoch."""
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             logs = {k: float(v) for k, v in (logs or {}).items()}
-            best = max((h["val_accuracy"] for h in history), default=-1.0)
-            entry = {"epoch": epoch + 1, **logs, "wall_s": round(offset + time.time() - start_time, 1),
+            probs = classifier.predict(public.x, batch_size=256, verbose=0)
+            val_loss = float(-(public.targets * np.log(np.clip(probs, 1e-7, 1.0))).sum(1).mean())
+            public_acc = accuracies(probs, public)
+            best = max((h[f"public_{selection}"] for h in history), default=-1.0)
+            entry = {"epoch": epoch + 1, **logs, "val_loss": val_loss,
+                     **{f"public_{k}": v for k, v in public_acc.items()},
+                     "wall_s": round(offset + time.time() - start_time, 1),
                      "lr": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))}
             history.append(entry)
-            if logs["val_accuracy"] > best:
+            if entry[f"public_{selection}"] > best:
                 classifier.save(run / "best.keras")
                 entry["best"] = True
             self.model.save(run / "last.keras")
             (run / "history.json").write_text(json.dumps(history, indent=1))
             print(f"epoch {epoch + 1:3d}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}  "
-                  f"public loss {logs['val_loss']:.4f}  public acc {logs['val_accuracy']:.4f}  "
+                  f"public loss {val_loss:.4f}  FER+ {public_acc['ferplus']:.4f}  FER2013 {public_acc['fer2013']:.4f}  "
                   f"lr {entry['lr']:.2e}  {entry['wall_s']:.0f}s{'  *best' if entry.get('best') else ''}",
                   flush=True)
 
     return [Checkpoint()]
+
+
+def build_trainer(model_cfg: ModelConfig, augment_cfg: AugmentConfig, train_cfg: TrainConfig, steps_per_epoch: int):
+    """The compiled training model: augmentation, then the classifier (returned too)."""
+    import keras
+
+    classifier = build_model(model_cfg)
+    faces = keras.Input((48, 48, 1), name="face_gray")
+    trainer = keras.Model(faces, classifier(build_augmenter(augment_cfg)(faces)), name="trainer")
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=train_cfg.learning_rate / 20,
+        decay_steps=max(1, (train_cfg.epochs - train_cfg.warmup_epochs) * steps_per_epoch),
+        warmup_target=train_cfg.learning_rate,
+        warmup_steps=train_cfg.warmup_epochs * steps_per_epoch,
+    )
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=train_cfg.adamw_decay)
+    optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
+    trainer.compile(optimizer=optimizer,
+                    loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_cfg.label_smoothing),
+                    metrics=["accuracy"])
+    return trainer, classifier
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,22 +224,24 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras
 
-    keras.utils.set_random_seed(train_cfg.seed)
-    precision = choose_precision(train_cfg.mixed_precision)
-    keras.mixed_precision.set_global_policy(precision)
-
     data = load_fer2013(train_cfg.data)
-    train, public, private = (data.split(s) for s in ("Training", "PublicTest", "PrivateTest"))
+    votes = load_votes(train_cfg.votes)
+    train_data = data.split("Training")
     if train_cfg.limit:
-        train = type(train)(train.faces[: train_cfg.limit], train.labels[: train_cfg.limit],
-                            train.splits[: train_cfg.limit])
-    as_input = lambda d: d.faces[..., None].astype("float32")  # noqa: E731
-    as_target = lambda d: keras.utils.to_categorical(d.labels, len(LABELS))  # noqa: E731
-    steps_per_epoch = int(np.ceil(len(train) / train_cfg.batch_size))
+        train_data = train_data.select(slice(0, train_cfg.limit))
+    train = prepare(train_data, votes, train_cfg, training=True)
+    public, private = (prepare(data.split(s), votes, train_cfg, training=False) for s in ("PublicTest", "PrivateTest"))
+    selection = "ferplus" if train_cfg.targets == "ferplus" else "fer2013"
+    steps_per_epoch = int(np.ceil(len(train.x) / train_cfg.batch_size))
+    weights = class_weights(train.targets.argmax(1), train_cfg.class_weighting)
+    sample_weight = None if weights is None else weights[train.targets.argmax(1)].astype(np.float32)
 
     history: list[dict] = []
     offset = 0.0
+    keras.utils.set_random_seed(train_cfg.seed)
     if args.resume:
+        precision = saved["precision"]
+        keras.mixed_precision.set_global_policy(precision)
         trainer = keras.models.load_model(run / "last.keras")
         classifier = trainer.get_layer("emotion_cnn")
         trainer.optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
@@ -162,39 +249,30 @@ def main(argv: list[str] | None = None) -> int:
         offset = history[-1]["wall_s"] if history else 0.0
         print(f"resuming {run} after epoch {len(history)}", flush=True)
     else:
-        classifier = build_model(model_cfg)
-        faces = keras.Input((48, 48, 1), name="face_gray")
-        trainer = keras.Model(faces, classifier(build_augmenter(augment_cfg)(faces)), name="trainer")
-        schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=train_cfg.learning_rate / 20,
-            decay_steps=(train_cfg.epochs - train_cfg.warmup_epochs) * steps_per_epoch,
-            warmup_target=train_cfg.learning_rate,
-            warmup_steps=train_cfg.warmup_epochs * steps_per_epoch,
-        )
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=train_cfg.weight_decay)
-        optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
-        trainer.compile(optimizer=optimizer,
-                        loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_cfg.label_smoothing),
-                        metrics=["accuracy"])
+        precision, timings = choose_precision(
+            train_cfg.mixed_precision, train_cfg.batch_size,
+            lambda: build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)[0])
+        keras.mixed_precision.set_global_policy(precision)
+        keras.utils.set_random_seed(train_cfg.seed)
+        trainer, classifier = build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)
         config = {"train": asdict(train_cfg), "model": model_cfg.to_dict(), "augment": augment_cfg.to_dict(),
-                  "precision": precision, "backend": keras.backend.backend(), "keras": keras.__version__,
-                  "hardware": machine(), "train_faces": len(train), "parameters": classifier.count_params()}
+                  "precision": precision, "precision_ms_per_step": timings, "selection": f"public_{selection}",
+                  "backend": keras.backend.backend(), "keras": keras.__version__,
+                  "hardware": machine(), "train_faces": len(train.x), "parameters": classifier.count_params()}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
-    print(f"{len(train)} training faces, {len(public)} PublicTest, {len(private)} PrivateTest; "
-          f"{classifier.count_params():,} parameters; {precision} on {keras.backend.backend()}; {machine()}",
-          flush=True)
+    print(f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest, "
+          f"{len(private.x)} PrivateTest; {classifier.count_params():,} parameters; {precision} on "
+          f"{keras.backend.backend()}; {machine()}", flush=True)
     start = time.time()
-    # The classifier's own (val) metrics are measured without augmentation: validation runs with
-    # training=False, so the augmenter is the identity there.
+    # Augmentation is active only in training; the PublicTest scores are of the plain classifier.
     trainer.fit(
-        as_input(train), as_target(train),
+        train.x, train.targets,
+        sample_weight=sample_weight,
         batch_size=train_cfg.batch_size,
         epochs=min(args.until_epoch or train_cfg.epochs, train_cfg.epochs),
         initial_epoch=len(history),
-        validation_data=(as_input(public), as_target(public)),
-        class_weight=class_weights(train.labels, train_cfg.class_weighting),
-        callbacks=make_callbacks(run, classifier, history, start, offset),
+        callbacks=make_callbacks(run, classifier, public, selection, history, start, offset),
         shuffle=True,
         verbose=0,
     )
@@ -203,14 +281,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stopped after epoch {len(history)} of {train_cfg.epochs}; continue with --resume", flush=True)
         return 0
     best = keras.models.load_model(run / "best.keras")
-    best_epoch = max(history, key=lambda h: h["val_accuracy"])
-    probs = best.predict(as_input(private), batch_size=256, verbose=0)
-    private_acc = float((probs.argmax(1) == private.labels).mean())
-    summary = {"best_epoch": best_epoch["epoch"], "public_accuracy": best_epoch["val_accuracy"],
-               "private_accuracy": private_acc, "epochs_run": len(history), "wall_s": history[-1]["wall_s"]}
+    best_epoch = max(history, key=lambda h: h[f"public_{selection}"])
+    private_acc = accuracies(best.predict(private.x, batch_size=256, verbose=0), private)
+    summary = {"best_epoch": best_epoch["epoch"], "selection": f"public_{selection}",
+               "public_ferplus": best_epoch["public_ferplus"], "public_fer2013": best_epoch["public_fer2013"],
+               "private_ferplus": private_acc["ferplus"], "private_fer2013": private_acc["fer2013"],
+               "epochs_run": len(history), "wall_s": history[-1]["wall_s"]}
     (run / "summary.json").write_text(json.dumps(summary, indent=1))
-    print(f"best epoch {summary['best_epoch']}: PublicTest {summary['public_accuracy']:.4f}, "
-          f"PrivateTest {private_acc:.4f} (single crop, Keras); {summary['wall_s']:.0f}s of training", flush=True)
+    print(f"best epoch {summary['best_epoch']}: PublicTest FER+ {summary['public_ferplus']:.4f}; PrivateTest FER+ "
+          f"{private_acc['ferplus']:.4f}, FER2013 {private_acc['fer2013']:.4f} (single crop, Keras); "
+          f"{summary['wall_s']:.0f}s of training", flush=True)
     return 0
 
 

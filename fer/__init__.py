@@ -1,11 +1,15 @@
-"""Facial-emotion recognition for live class video.
+"""Facial-emotion recognition for class video.
 
-``from fer import Analyzer`` is the entry point: ``Analyzer().analyze(bgr)`` returns the faces
-in a frame with their emotions. Importing ``fer`` loads neither TensorFlow nor Streamlit.
+``FrameAnalyzer.from_model().analyze(bgr)`` returns the faces in one frame with their emotions;
+``StreamAnalyzer`` follows the faces of a video stream and keeps their ids. Importing ``fer``
+loads neither TensorFlow nor Streamlit.
 """
 
-from fer.config import AnalyzerConfig, CropConfig, DetectorConfig
+from fer.config import AnalyzerConfig, CropConfig, DetectorConfig, StreamConfig
+from fer.faces import Face
+from fer.frame import FrameAnalyzer
 from fer.labels import COLORS_BGR, LABELS
-from fer.pipeline import Analyzer, Face
+from fer.stream import StreamAnalyzer
 
-__all__ = ["Analyzer", "AnalyzerConfig", "COLORS_BGR", "CropConfig", "DetectorConfig", "Face", "LABELS"]
+__all__ = ["COLORS_BGR", "LABELS", "AnalyzerConfig", "CropConfig", "DetectorConfig", "Face", "FrameAnalyzer",
+           "StreamAnalyzer", "StreamConfig"]

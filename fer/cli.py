@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
 
-from fer.batch import ROW_FIELDS, analyze_photo, analyze_video, face_rows
-from fer.classifier import ModelError
+import numpy as np
+
+from fer.frame import FrameAnalyzer
 from fer.media import MediaError, VideoReader, kind_of, read_image
+from fer.model_card import MODEL_DIR, ModelError, read_model_files
+from fer.recorded import FORMATS, RowWriter, analyze_photo, analyze_video, face_rows, time_left
 
 DESCRIPTION = """Find every face in photos and videos and recognise its emotion.
 
@@ -32,10 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="analyse photos, videos and directories of them",
                                   description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     analyze.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="photo, video or directory")
-    analyze.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default: csv)")
+    analyze.add_argument("--format", choices=FORMATS, default="csv", help="output format (default: csv)")
     analyze.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
     analyze.add_argument("--every", type=float, default=0.5, metavar="SECONDS",
                          help="analyse one video frame every SECONDS (default: 0.5)")
+    analyze.add_argument("--model-dir", type=Path, default=MODEL_DIR, metavar="DIR",
+                         help="folder of the model files (default: the project's model/)")
     return parser
 
 
@@ -46,31 +48,6 @@ def expand(paths: list[Path]) -> Iterator[Path]:
             yield from sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p))
         else:
             yield path
-
-
-class Writer:
-    """Streams rows as CSV, or as one JSON array."""
-
-    def __init__(self, out: TextIO, fmt: str) -> None:
-        self.out, self.fmt, self.count = out, fmt, 0
-        if fmt == "csv":
-            self._csv = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n")
-            self._csv.writeheader()
-        else:
-            out.write("[")
-
-    def write(self, rows: list[dict]) -> None:
-        for row in rows:
-            if self.fmt == "csv":
-                self._csv.writerow(row)
-            else:
-                self.out.write(("," if self.count else "") + "\n" + json.dumps(row))
-            self.count += 1
-
-    def close(self) -> None:
-        if self.fmt == "json":
-            self.out.write("\n]\n" if self.count else "]\n")
-        self.out.flush()
 
 
 class Progress:
@@ -86,16 +63,17 @@ class Progress:
         self.drawn = now
         if self.total_s:
             share = min(1.0, done_s / self.total_s)
-            left = (now - self.started) * (1 - share) / share if share > 0 else 0
+            left = time_left(now - self.started, share)
             bar = "#" * round(share * 20)
-            line = f"{self.name} [{bar:<20}] {share:4.0%} {done_s:.1f}/{self.total_s:.1f} s, ~{left:.0f} s left"
+            line = (f"{self.name} [{bar:<20}] {share:4.0%} {done_s:.1f}/{self.total_s:.1f} s"
+                    + (f", ~{left:.0f} s left" if left is not None else ""))
         else:
             line = f"{self.name} {done_s:.1f} s"
         sys.stderr.write("\r" + line + ("\n" if final else ""))
         sys.stderr.flush()
 
 
-def analyze_file(analyzer, path: Path, writer: Writer, every_s: float) -> None:
+def analyze_file(analyzer: FrameAnalyzer, path: Path, writer: RowWriter, every_s: float) -> None:
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     kind = kind_of(path)
@@ -123,20 +101,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.every <= 0:
         print("error: --every must be > 0", file=sys.stderr)
         return 2
-    from fer.pipeline import Analyzer
-
     try:
-        analyzer = Analyzer()
+        analyzer = FrameAnalyzer.from_model(read_model_files(args.model_dir))
+        # The runtime announces its CPU delegate on stderr when the model first runs: let it do so
+        # now, before any progress bar is drawn.
+        analyzer.classifier.classify(np.zeros((1, 48, 48, 1), np.float32))
     except ModelError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
-    writer = Writer(out, args.format)
+    writer = RowWriter(out, args.format)
+    files = 0
     failed = 0
     try:
         for path in expand(args.paths):
             try:
                 analyze_file(analyzer, path, writer, args.every)
+                files += 1
             except MediaError as err:
                 failed += 1
                 print(f"error: {err}", file=sys.stderr)
@@ -148,4 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         writer.close()
         if args.output:
             out.close()
+    if args.output:
+        print(f"wrote {writer.count} row{'s' * (writer.count != 1)} ({args.format}) for {files} "
+              f"file{'s' * (files != 1)} to {args.output}" + (f"; {failed} could not be read" if failed else ""),
+              file=sys.stderr)
     return 1 if failed else 0

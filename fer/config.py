@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 HAAR_WINDOW_PX = 24  # the frontal-face cascade's own window: no face smaller than this is found
@@ -51,9 +50,13 @@ class CropConfig:
 
 @dataclass(frozen=True)
 class AnalyzerConfig:
+    """What an analyzer is built from: its first detection settings, the crop and the views."""
+
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     crop: CropConfig = field(default_factory=CropConfig)
-    flip_tta: bool = True  # classify each face and its mirror image, average the two
+    # Show the model each face and its mirror image: averaged within a frame (photos), alternated
+    # over frames (streams). Off: the face as seen only.
+    mirror_views: bool = True
     # LiteRT interpreter threads per analyzer: two halve a frame's classification time on two cores
     # and still sustain a dozen live sessions there (scripts/benchmark.py).
     num_threads: int = 2
@@ -79,20 +82,3 @@ class StreamConfig:
         for name in ("detect_every", "classify_every", "max_classified"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-
-
-def parse_ice_servers(raw: str | None, source: str = "ICE servers") -> tuple[dict | None, str | None]:
-    """An RTC configuration from a JSON list of ICE servers, and a warning if ``raw`` is unusable.
-
-    Returns ``(None, None)`` when ``raw`` is unset or blank (use the streaming library's defaults),
-    ``({"iceServers": [...]}, None)`` when valid, ``(None, warning)`` when not.
-    """
-    if raw is None or not raw.strip():
-        return None, None
-    try:
-        servers = json.loads(raw)
-    except json.JSONDecodeError as err:
-        return None, f"{source} is not valid JSON ({err.msg}); using the default ICE servers."
-    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
-        return None, f'{source} must be a JSON list of {{"urls": ...}} objects; using the default ICE servers.'
-    return {"iceServers": servers}, None

@@ -6,13 +6,16 @@ import cv2
 import numpy as np
 
 from fer.config import DetectorConfig
+from fer.faces import Box
 
-Box = tuple[int, int, int, int]  # x, y, w, h in pixels
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
 
 
 class FaceDetector:
-    """Finds frontal faces in a grayscale frame. Not thread-safe: one instance per session/thread."""
+    """Finds frontal faces in a grayscale frame. Not thread-safe: one instance per session/thread.
+
+    ``config`` is the one copy of the detection settings; assign a new one to change them.
+    """
 
     def __init__(self, config: DetectorConfig = DetectorConfig()) -> None:
         path = cv2.data.haarcascades + CASCADE_FILE

@@ -1,4 +1,4 @@
-"""The live video path: one :class:`LiveSession` per browser session, called on each frame.
+"""The live video path: one :class:`LiveAnnotator` per browser session, called on each frame.
 
 The frame callback runs on a streaming worker thread; the page reads results from another
 thread. Settings go in and results come out through a lock; nothing else is shared.
@@ -13,11 +13,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from fer.config import DetectorConfig, StreamConfig
+from fer.faces import Face
 from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
-from fer.pipeline import Analyzer
 from fer.stream import StreamAnalyzer
-from fer.tracking import FaceTracker, TrackedFace
 
 log = logging.getLogger(__name__)
 
@@ -35,22 +34,21 @@ class LiveSettings:
 class Snapshot:
     """The latest analysed frame's faces, and counters since the session started."""
 
-    faces: tuple[TrackedFace, ...] = ()
+    faces: tuple[Face, ...] = ()
     frames: int = 0  # frames analysed
     frames_with_faces: int = 0
     failed_frames: int = 0  # frames returned unannotated because analysis raised
 
 
-class LiveSession:
+class LiveAnnotator:
     """Analyses, tracks and annotates the frames of one video stream, and keeps the class mood.
 
     Call it with an ``av.VideoFrame``. ``mood`` is read by the page while frames come in.
     """
 
-    def __init__(self, analyzer: Analyzer, settings: LiveSettings = LiveSettings(), *,
-                 tracker: FaceTracker | None = None, mood: MoodTimeline | None = None) -> None:
-        self._analyzer = analyzer
-        self._stream = StreamAnalyzer(analyzer, settings.stream, tracker=tracker)
+    def __init__(self, stream: StreamAnalyzer, settings: LiveSettings = LiveSettings(), *,
+                 mood: MoodTimeline | None = None) -> None:
+        self._stream = stream
         self.mood = mood or MoodTimeline()
         self._lock = threading.Lock()
         self._settings = settings
@@ -66,12 +64,11 @@ class LiveSession:
         with self._lock:
             return self._snapshot
 
-    def annotate(self, bgr: np.ndarray) -> tuple[np.ndarray, list[TrackedFace]]:
+    def annotate(self, bgr: np.ndarray) -> tuple[np.ndarray, list[Face]]:
         """Analyse and track an HxWx3 BGR frame, add it to the mood, draw on it in place."""
         with self._lock:
             settings = self._settings
-        if self._analyzer.config.detector != settings.detector:
-            self._analyzer.set_detector_config(settings.detector)
+        self._stream.detector.config = settings.detector
         self._stream.config = settings.stream
         faces = self._stream.analyze(bgr)
         self.mood.update(faces)

@@ -15,25 +15,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
+from fer.faces import Face, probability_matrix
 from fer.labels import LABELS
 
 
-class HasProbabilities(Protocol):
-    probabilities: dict[str, float]
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MoodSecond:
     """One second of a session."""
 
     second: int  # whole seconds since the first update
     frames: int  # frames analysed in this second
     faces: float  # faces in view, averaged over those frames
-    shares: dict[str, float]  # each emotion's share among the faces in view (sums to 1; all 0 if none)
+    shares: np.ndarray  # (7,) each emotion's share among the faces in view, LABELS order (sums to 1; 0 if none)
 
 
 class MoodTimeline:
@@ -46,11 +42,11 @@ class MoodTimeline:
         self._frames = 0
         self._face_count = 0
         self._totals = np.zeros(len(LABELS))
-        self._latest: tuple[int, dict[str, float]] = (0, dict.fromkeys(LABELS, 0.0))
+        self._latest: tuple[int, np.ndarray] = (0, np.zeros(len(LABELS)))
 
-    def update(self, faces: Sequence[HasProbabilities], at: float | None = None) -> None:
+    def update(self, faces: Sequence[Face], at: float | None = None) -> None:
         """Add one analysed frame's faces, seen at time ``at`` (seconds; default: the clock's now)."""
-        probs = np.array([[f.probabilities[label] for label in LABELS] for f in faces]).reshape(-1, len(LABELS))
+        probs = probability_matrix(faces)
         now = self._clock() if at is None else at
         with self._lock:
             if self._start is None:
@@ -73,7 +69,7 @@ class MoodTimeline:
         return MoodSecond(second=self._second, frames=self._frames, faces=self._face_count / self._frames,
                           shares=_shares(self._totals))
 
-    def current(self) -> tuple[int, dict[str, float]]:
+    def current(self) -> tuple[int, np.ndarray]:
         """Faces in the latest frame and the share of each emotion among them."""
         with self._lock:
             return self._latest
@@ -86,20 +82,28 @@ class MoodTimeline:
                 rows.append(self._row())
             return rows
 
+    def overall(self) -> np.ndarray:
+        """``(7,)``: each emotion's share among all the faces seen in the session (zeros if none)."""
+        rows = [r for r in self.seconds() if r.faces > 0]
+        if not rows:
+            return np.zeros(len(LABELS))
+        weights = np.array([r.faces * r.frames for r in rows])
+        return weights @ np.array([r.shares for r in rows]) / weights.sum()
+
     def describe(self, window_s: int = 120, min_change: float = 0.1) -> str:
         """One plain-language line, e.g. ``12 faces, mostly neutral; sad rising over the last 2 minutes``."""
         faces, shares = self.current()
         if faces == 0:
             return "No faces in view"
-        top = max(shares, key=shares.get)
+        top = LABELS[int(np.argmax(shares))]
         line = f"{faces} face{'s' * (faces != 1)}, mostly {top}" if faces > 1 else f"1 face, {top}"
         rows = [r for r in self.seconds() if r.faces > 0]
         if rows:
             recent = [r for r in rows if r.second > rows[-1].second - window_s]
             half = len(recent) // 2
             if half >= 2:
-                older = np.array([[r.shares[k] for k in LABELS] for r in recent[:half]]).mean(axis=0)
-                newer = np.array([[r.shares[k] for k in LABELS] for r in recent[half:]]).mean(axis=0)
+                older = np.mean([r.shares for r in recent[:half]], axis=0)
+                newer = np.mean([r.shares for r in recent[half:]], axis=0)
                 change = newer - older
                 i = int(np.abs(change).argmax())
                 if abs(change[i]) >= min_change:
@@ -115,11 +119,10 @@ class MoodTimeline:
         writer.writerow(["second", "frames", "faces", *(f"share_{label}" for label in LABELS)])
         for row in self.seconds():
             writer.writerow([row.second, row.frames, f"{row.faces:.3f}",
-                             *(f"{row.shares[label]:.4f}" for label in LABELS)])
+                             *(f"{share:.4f}" for share in row.shares)])
         return out.getvalue()
 
 
-def _shares(totals: np.ndarray) -> dict[str, float]:
+def _shares(totals: np.ndarray) -> np.ndarray:
     total = totals.sum()
-    values = totals / total if total > 0 else np.zeros(len(LABELS))
-    return {label: float(v) for label, v in zip(LABELS, values, strict=True)}
+    return totals / total if total > 0 else np.zeros(len(LABELS))

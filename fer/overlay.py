@@ -7,9 +7,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from fer.faces import Face
 from fer.labels import COLORS_BGR
-from fer.pipeline import Face
-from fer.tracking import TrackedFace
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -44,7 +43,7 @@ def _label(image: np.ndarray, text: str, x: int, y: int, color, scale: float, th
     return height
 
 
-def draw_faces(bgr: np.ndarray, faces: Sequence[Face | TrackedFace], *,
+def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *,
                show_probabilities: bool = False) -> np.ndarray:
     """Draw each face's box in its emotion's colour with ``[#id] label NN%`` above it, in place.
 
@@ -56,16 +55,13 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face | TrackedFace], *,
         scale, thickness = _style(bgr.shape[1], w)
         color = COLORS_BGR[face.label]
         cv2.rectangle(bgr, (x, y), (x + w, y + h), color, thickness + 1)
-        text = f"{face.label} {face.score:.0%}"
-        if isinstance(face, TrackedFace):
-            text = f"#{face.id} {text}"
+        text = f"{face.label} {face.score:.0%}" if face.id is None else f"#{face.id} {face.label} {face.score:.0%}"
         size = _tag_size(text, scale, thickness)
         tag_height = size[1]
         top = y - tag_height if y - tag_height >= 0 else y + h  # above the box, or below at the top edge
         _label(bgr, text, x, top, color, scale, thickness, size)
         if show_probabilities:
-            ranked = sorted(face.probabilities.items(), key=lambda kv: kv[1], reverse=True)[:3]
             row = y + h + (tag_height if top == y + h else 0)
-            for label, p in ranked:
+            for label, p in face.ranked(3):
                 row += _label(bgr, f"{label} {p:.0%}", x, row, COLORS_BGR[label], scale * 0.8, thickness)
     return bgr

@@ -1,4 +1,4 @@
-"""From detected boxes to the model's input: square crops, gray, 48x48, batched."""
+"""From frames and detected boxes to the model's input: gray, square crops, 48x48, batched."""
 
 from __future__ import annotations
 
@@ -8,20 +8,28 @@ import cv2
 import numpy as np
 
 from fer.config import CropConfig
-from fer.detection import Box
+from fer.faces import Box
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
-    """HxW uint8 gray from a BGR, BGRA or already-gray uint8 image."""
-    if image.ndim == 2:
-        return image
+    """A contiguous HxW uint8 gray copy or view of an HxWx3 BGR, HxWx4 BGRA, HxWx1 or HxW image."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 numpy image, got {type(image).__name__} "
+                         f"{getattr(image, 'dtype', '')}".rstrip())
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     if image.ndim == 3 and image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
     if image.ndim == 3 and image.shape[2] == 1:
-        return image[:, :, 0]
-    raise ValueError(f"expected an HxW, HxWx3 or HxWx4 image, got shape {image.shape}")
+        image = image[:, :, 0]
+    if image.ndim != 2:
+        raise ValueError(f"expected an HxW, HxWx3 or HxWx4 image, got shape {image.shape}")
+    return np.ascontiguousarray(image)
+
+
+def model_input(faces: np.ndarray) -> np.ndarray:
+    """``(N, 48, 48, 1)`` float32 from ``(N, 48, 48)`` uint8 faces (raw 0..255; the model rescales)."""
+    return np.asarray(faces)[..., None].astype(np.float32)
 
 
 def square_box(box: Box, margin: float, width: int, height: int) -> Box:

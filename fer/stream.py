@@ -15,11 +15,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from fer.config import StreamConfig
-from fer.detection import Box
-from fer.pipeline import Analyzer, as_gray
-from fer.preprocessing import crop_faces
-from fer.tracking import FaceTracker, TrackedFace, iou_matrix
+from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
+from fer.detection import FaceDetector
+from fer.emotions import FaceClassifier
+from fer.faces import Box, Face
+from fer.model_card import ModelFiles, shipped_model_files
+from fer.preprocessing import to_gray
+from fer.tracking import FaceTracker, Track
 
 PATCH_PX = 24  # a followed face is matched at this size
 FOLLOW_PAD = 0.25  # how far a face may move between frames, as a fraction of its side
@@ -57,63 +59,84 @@ def follow(gray: np.ndarray, box: Box, patch: np.ndarray) -> Box | None:
 class StreamAnalyzer:
     """Faces with ids and smoothed emotions, frame after frame of one stream. Not thread-safe.
 
-    Uses ``analyzer``'s detector, crop settings and classifier; ``config`` may be replaced
-    between frames.
+    Composed of a detector (whose ``config`` may be replaced between frames: the next frame is
+    searched with it), a face classifier and a tracker; ``config`` may be replaced between frames.
     """
 
-    def __init__(self, analyzer: Analyzer, config: StreamConfig = StreamConfig(), *,
-                 tracker: FaceTracker | None = None) -> None:
-        self.analyzer = analyzer
+    def __init__(self, detector: FaceDetector, classifier: FaceClassifier, config: StreamConfig = StreamConfig(),
+                 *, tracker: FaceTracker | None = None) -> None:
+        self.detector = detector
+        self.classifier = classifier
         self.config = config
-        self._tracker = tracker or FaceTracker()
+        self.tracker = tracker or FaceTracker()
         self._frame = 0
         self._search_next = False
         self._searched_at = 0  # frame number of the latest search
-        self._searched_with = None  # the detector settings of the latest search
+        self._searched_with: DetectorConfig | None = None  # the detector settings of the latest search
         self._patches: dict[int, np.ndarray] = {}  # track id -> its face at the latest search
 
-    def analyze(self, bgr: np.ndarray) -> list[TrackedFace]:
-        """This frame's faces (HxWx3 BGR, HxW gray or HxWx4 BGRA uint8), in detection order."""
-        gray = as_gray(bgr)
-        frame, config = self._frame, self.config
+    @classmethod
+    def from_model(cls, files: ModelFiles | None = None, config: AnalyzerConfig = AnalyzerConfig(),
+                   stream: StreamConfig = StreamConfig()) -> StreamAnalyzer:
+        """Built from model files (default: the shipped model) and the settings."""
+        return cls(FaceDetector(config.detector), FaceClassifier.from_model(files or shipped_model_files(), config),
+                   stream)
+
+    def analyze(self, image: np.ndarray) -> list[Face]:
+        """This frame's faces (HxWx3 BGR, HxW gray or HxWx4 BGRA uint8), found ones first."""
+        gray = to_gray(image)
+        frame = self._frame
         self._frame += 1
-        detector = self.analyzer.detector
-        # A search costs in proportion to the frame's area: larger frames are searched less often,
-        # so that searching takes the same share of the time at any camera resolution.
-        interval = config.detect_every * max(1, round(gray.size / REFERENCE_PIXELS))
-        # New detection settings apply from this frame on: search with them at once, and only
-        # the faces they find count.
-        reset = detector.config != self._searched_with
-        searched = reset or self._search_next or frame - self._searched_at >= interval
-        followed = [follow(gray, t.box, self._patches[t.id]) for t in self._tracker.tracks
-                    if t.id in self._patches and t.missed == 0]
-        boxes = [box for box in followed if box is not None]
+        # New detection settings apply from this frame on: search with them at once, and only the
+        # faces they find count.
+        reset = self.detector.config != self._searched_with
+        search = reset or self._search_next or frame - self._searched_at >= self._search_interval(gray)
+        followed, lost = self._follow(gray)
         # A face lost from view (it turned, moved fast, or the shot changed): search the whole
         # next frame instead of waiting for the next scheduled search.
-        self._search_next = not searched and len(boxes) < len(followed)
-        found: list[Box] = []
-        if searched:
-            found = detector.detect(gray)
-            self._searched_at, self._searched_with = frame, detector.config
-            # The search's boxes replace the followed ones they overlap; a followed face that this
-            # one search missed (the cascade misses a face now and then) is kept where it was followed.
-            overlaps = iou_matrix(boxes, found)
-            boxes = found + [box for box, row in zip(boxes, overlaps, strict=True)
-                             if not reset and not (row >= self._tracker.config.min_iou).any()]
-        tracks = self._tracker.match(boxes)
-        for track in tracks[:len(found)]:
-            self._patches[track.id] = face_patch(gray, track.box)
-        if searched:
-            alive = {t.id for t in self._tracker.tracks}
-            self._patches = {i: patch for i, patch in self._patches.items() if i in alive}
-        new = [t for t in tracks if t.probabilities is None]
-        waiting = sorted((t for t in tracks if t.probabilities is not None
-                          and frame - t.classified_at >= config.classify_every), key=lambda t: t.classified_at)
-        due = new + waiting[:max(0, config.max_classified - len(new))]
-        if due:
-            crops = crop_faces(gray, [t.box for t in due], self.analyzer.config.crop)
-            mirrored = np.array([t.classified % 2 == 1 for t in due])
-            smoothing = self._tracker.config.smoothing
-            for track, probabilities in zip(due, self.analyzer.classify(crops, mirrored), strict=True):
-                track.observe(probabilities, smoothing, frame)
+        self._search_next = not search and lost
+        if search:
+            found = self._search(gray, frame)
+            boxes = found if reset else found + self._kept(followed, found)
+        else:
+            found, boxes = [], followed
+        tracks = self.tracker.match(boxes)
+        self._remember(gray, tracks[:len(found)], forget_gone=search)
+        self._classify(gray, tracks, frame)
         return [t.face() for t in tracks]
+
+    def _search_interval(self, gray: np.ndarray) -> int:
+        """Frames between searches: a search costs in proportion to the frame's area, so larger frames
+        are searched less often and searching takes the same share of the time at any resolution."""
+        return self.config.detect_every * max(1, round(gray.size / REFERENCE_PIXELS))
+
+    def _follow(self, gray: np.ndarray) -> tuple[list[Box], bool]:
+        """Where the faces of the latest frame are now, and whether any of them was lost."""
+        followed = [follow(gray, t.box, self._patches[t.id]) for t in self.tracker.followed() if t.id in self._patches]
+        boxes = [box for box in followed if box is not None]
+        return boxes, len(boxes) < len(followed)
+
+    def _search(self, gray: np.ndarray, frame: int) -> list[Box]:
+        self._searched_at, self._searched_with = frame, self.detector.config
+        return self.detector.detect(gray)
+
+    def _kept(self, followed: list[Box], found: list[Box]) -> list[Box]:
+        """The followed faces no box of the search overlaps: a face that one search missed (the cascade
+        misses a face now and then) is kept where it was followed."""
+        same = self.tracker.same_face(followed, found)
+        return [box for box, row in zip(followed, same, strict=True) if not row.any()]
+
+    def _remember(self, gray: np.ndarray, found: list[Track], forget_gone: bool) -> None:
+        """Keep the look of the faces just found, to follow them; after a search, forget the gone."""
+        for track in found:
+            self._patches[track.id] = face_patch(gray, track.box)
+        if forget_gone:
+            alive = self.tracker.ids()
+            self._patches = {i: patch for i, patch in self._patches.items() if i in alive}
+
+    def _classify(self, gray: np.ndarray, tracks: list[Track], frame: int) -> None:
+        """Classify the faces due (new ones, then those waiting longest), each in its next view."""
+        due = self.tracker.due(tracks, frame, self.config.classify_every, self.config.max_classified)
+        if due:
+            probabilities = self.classifier.one_view(gray, [t.box for t in due], [t.mirrored_next for t in due])
+            self.tracker.observe(due, probabilities, frame)

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fer.detection import Box
-from fer.labels import LABELS
-from fer.pipeline import Face
+from fer.faces import Box, Face
 
 
 @dataclass(frozen=True)
@@ -30,22 +28,6 @@ class TrackerConfig:
             raise ValueError(f"max_missed must be >= 0, got {self.max_missed}")
         if not 0.0 < self.smoothing <= 1.0:
             raise ValueError(f"smoothing must be within (0, 1], got {self.smoothing}")
-
-
-@dataclass(frozen=True)
-class TrackedFace:
-    """A face with a stable id and smoothed emotion (``label``/``score`` follow the smoothed values)."""
-
-    id: int
-    box: Box
-    label: str
-    score: float
-    probabilities: dict[str, float]
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two ``(x, y, w, h)`` boxes."""
-    return float(iou_matrix([a], [b])[0, 0])
 
 
 def iou_matrix(a: Sequence[Box], b: Sequence[Box]) -> np.ndarray:
@@ -84,11 +66,14 @@ class Track:
         self.classified += 1
         self.classified_at = frame
 
-    def face(self) -> TrackedFace:
+    @property
+    def mirrored_next(self) -> bool:
+        """Whether the next classification should see the mirror image (the views alternate)."""
+        return self.classified % 2 == 1
+
+    def face(self) -> Face:
         """The track as reported; it must have been classified."""
-        best = int(self.probabilities.argmax())
-        return TrackedFace(id=self.id, box=self.box, label=LABELS[best], score=float(self.probabilities[best]),
-                           probabilities=dict(zip(LABELS, map(float, self.probabilities), strict=True)))
+        return Face(self.box, self.probabilities.astype(np.float32), self.id)
 
 
 class FaceTracker:
@@ -129,9 +114,32 @@ class FaceTracker:
         self.tracks = [t for t in self.tracks if t.missed <= self.config.max_missed]
         return matched
 
-    def update(self, faces: Sequence[Face]) -> list[TrackedFace]:
+    def followed(self) -> list[Track]:
+        """The tracks matched in the latest frame, which a stream can follow into the next."""
+        return [t for t in self.tracks if t.missed == 0]
+
+    def ids(self) -> set[int]:
+        return {t.id for t in self.tracks}
+
+    def same_face(self, a: Sequence[Box], b: Sequence[Box]) -> np.ndarray:
+        """``(len(a), len(b))`` bools: which boxes overlap enough to be the same face."""
+        return iou_matrix(a, b) >= self.config.min_iou
+
+    def due(self, tracks: Sequence[Track], frame: int, every: int, limit: int) -> list[Track]:
+        """Which of ``tracks`` to classify at ``frame``: the new ones, then up to ``limit`` in all of
+        those last classified ``every`` or more frames ago, the longest waiting first."""
+        new = [t for t in tracks if t.probabilities is None]
+        waiting = sorted((t for t in tracks if t.probabilities is not None and frame - t.classified_at >= every),
+                         key=lambda t: t.classified_at)
+        return new + waiting[:max(0, limit - len(new))]
+
+    def observe(self, tracks: Sequence[Track], probabilities: np.ndarray, frame: int = -1) -> None:
+        """Blend each track's new classification (a row of ``probabilities``) into its smoothed one."""
+        for track, p in zip(tracks, probabilities, strict=True):
+            track.observe(p, self.config.smoothing, frame)
+
+    def update(self, faces: Sequence[Face]) -> list[Face]:
         """Match this frame's classified faces to tracks; returns them, in ``faces`` order, with ids."""
         tracks = self.match([face.box for face in faces])
-        for track, face in zip(tracks, faces, strict=True):
-            track.observe(np.array([face.probabilities[label] for label in LABELS]), self.config.smoothing)
+        self.observe(tracks, np.array([face.probabilities for face in faces]))
         return [track.face() for track in tracks]

@@ -6,15 +6,13 @@ from __future__ import annotations
 # BoringSSL otherwise takes over pylibsrtp's OpenSSL symbols and the process segfaults.
 import streamlit_webrtc  # noqa: F401, I001  # isort: skip
 
-import io
 import tarfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import SHARED, video_frames
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 FER_TAR = SHARED / "fer2013" / "fer2013-images.tar.gz"
 FER_CSV = SHARED / "fer2013" / "fer2013_first1167rows.csv.gz"
 
@@ -60,23 +58,6 @@ def fer_faces(fer_tar) -> dict[str, object]:
     return load_fer2013(fer_tar)
 
 
-def write_tar(path: Path, members: list[tuple[str, bytes]], mode: str = "w:gz") -> Path:
-    with tarfile.open(path, mode) as archive:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return path
-
-
-def write_tree(root: Path, members: list[tuple[str, bytes]]) -> Path:
-    for name, data in members:
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return root
-
-
 VIDEO_MP4 = SHARED / "video" / "short_hamilton_clip.mp4"
 
 
@@ -86,12 +67,24 @@ def video_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def video_frames(video_path) -> list:
-    """Every 5th frame of the real face video as ``av.VideoFrame`` (55 frames, 640x360)."""
+def consecutive_frames(video_path) -> list[np.ndarray]:
+    """Every frame of the real face video (275, 640x360 BGR), in order, as a stream delivers them."""
+    return video_frames(video_path)
+
+
+@pytest.fixture(scope="session")
+def av_frames(video_path) -> list:
+    """Every 5th frame of the real face video as the ``av.VideoFrame``s a WebRTC callback receives."""
     import av
 
     with av.open(str(video_path)) as container:
         return [frame for i, frame in enumerate(container.decode(video=0)) if i % 5 == 0]
+
+
+@pytest.fixture(scope="session")
+def sampled_frames(consecutive_frames) -> list[np.ndarray]:
+    """Every 5th frame of the real face video (55 frames)."""
+    return consecutive_frames[::5]
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +96,6 @@ def astronaut_bgr() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def analyzer():
-    from fer import Analyzer
+    from fer import FrameAnalyzer
 
-    return Analyzer()
+    return FrameAnalyzer.from_model()

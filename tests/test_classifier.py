@@ -6,7 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from fer.classifier import MODEL_DIR, ModelError, load_classifier, read_model_files, sha256
+from fer.classifier import EmotionClassifier
+from fer.model_card import MODEL_DIR, ModelCard, ModelError, face_crop, read_model_files, sha256
+from fer.preprocessing import model_input
 
 
 @pytest.fixture
@@ -24,12 +26,12 @@ def _edit_metadata(folder, change):
 
 @pytest.fixture(scope="module")
 def classifier():
-    return load_classifier(flip_tta=False)
+    return EmotionClassifier(read_model_files())
 
 
 @pytest.fixture(scope="module")
 def faces(fer_faces):
-    return fer_faces.split("PrivateTest").faces[:16][..., None].astype(np.float32)
+    return model_input(fer_faces.split("PrivateTest").faces[:16])
 
 
 def test_missing_files(model_copy):
@@ -56,15 +58,21 @@ def test_truncated_model_with_matching_checksum_fails_to_load(model_copy):
     path.write_bytes(truncated)
     _edit_metadata(model_copy, lambda m: m["files"]["emotion_cnn.tflite"].update(sha256=sha256(truncated)))
     with pytest.raises(ModelError, match="cannot be loaded"):
-        load_classifier(model_copy)
+        EmotionClassifier(read_model_files(model_copy))
 
 
 @pytest.mark.parametrize("change, message", [
     (lambda m: m.update(labels=["happy", "sad"]), "labels"),
     (lambda m: m["input"].update(shape=[None, 64, 64, 1]), "input contract"),
+    (lambda m: m["face_crop"].update(margin=0.2), "cropped as"),
+    (lambda m: m.update(surprise="field"), "unknown fields: surprise"),
+    (lambda m: m.pop("name"), None),
 ])
-def test_metadata_must_match_the_library(model_copy, change, message):
+def test_card_must_match_the_library(model_copy, change, message):
     _edit_metadata(model_copy, change)
+    if message is None:  # a missing contract field takes its one right value
+        assert read_model_files(model_copy).card.name == "emotion_cnn"
+        return
     with pytest.raises(ModelError, match=message):
         read_model_files(model_copy)
 
@@ -73,6 +81,20 @@ def test_metadata_not_json(model_copy):
     (model_copy / "metadata.json").write_text("{not json")
     with pytest.raises(ModelError, match="not readable JSON"):
         read_model_files(model_copy)
+    (model_copy / "metadata.json").write_text("[1, 2]")
+    with pytest.raises(ModelError, match="not a JSON object"):
+        read_model_files(model_copy)
+
+
+def test_card_round_trips_and_records_files(model_copy):
+    card = ModelCard.read(model_copy)
+    assert ModelCard.from_json(card.to_json()) == card
+    assert card.face_crop == face_crop()
+    updated = card.with_file("emotion_cnn.tflite", b"abc")
+    assert updated.files["emotion_cnn.tflite"] == {"sha256": sha256(b"abc"), "bytes": 3}
+    assert card.files["emotion_cnn.tflite"]["sha256"] != sha256(b"abc")  # the original is unchanged
+    updated.write(model_copy)
+    assert ModelCard.read(model_copy) == updated
 
 
 def test_probabilities(classifier, faces):
@@ -88,9 +110,3 @@ def test_batch_size_does_not_change_a_face_result(classifier, faces):
     alone = np.concatenate([classifier(faces[i:i + 1]) for i in range(4)])
     np.testing.assert_allclose(classifier(faces[:4]), alone, atol=1e-5)
     np.testing.assert_allclose(classifier(faces)[:4], alone, atol=1e-5)
-
-
-def test_flip_tta_is_the_mean_of_face_and_mirror(classifier, faces):
-    tta = load_classifier(flip_tta=True)
-    expected = (classifier(faces) + classifier(faces[:, :, ::-1])) / 2
-    np.testing.assert_allclose(tta(faces), expected, atol=1e-6)

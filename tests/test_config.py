@@ -4,14 +4,15 @@ import dataclasses
 
 import pytest
 
-from fer.config import AnalyzerConfig, CropConfig, DetectorConfig, parse_ice_servers
+from fer.config import AnalyzerConfig, CropConfig, DetectorConfig
+from ui.settings import parse_ice_servers
 
 
 def test_defaults():
     cfg = AnalyzerConfig()
     assert cfg.detector == DetectorConfig(scale_factor=1.1, min_neighbors=5, min_face_px=40, detection_face_px=32)
     assert cfg.crop == CropConfig(margin=0.0, size=48)
-    assert cfg.flip_tta is True and cfg.num_threads == 2
+    assert cfg.mirror_views is True and cfg.num_threads == 2
 
 
 def test_frozen():

@@ -5,7 +5,7 @@ import gzip
 import cv2
 import numpy as np
 import pytest
-from conftest import write_tar, write_tree
+from helpers import write_tar, write_tree
 
 from fer.data import DataError, load_csv, load_fer2013
 from fer.labels import LABELS, SPLITS

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from hostile import BAD_FILES, GOOD_PHOTOS, write_corpus
 from streamlit.testing.v1 import AppTest
 

@@ -4,10 +4,10 @@ import csv
 import io
 
 import pytest
+from helpers import make_face
 
 from fer.labels import LABELS
 from fer.mood import MoodTimeline
-from fer.pipeline import Face
 
 
 class Clock:
@@ -18,9 +18,8 @@ class Clock:
         return self.now
 
 
-def face(label: str) -> Face:
-    return Face(box=(0, 0, 10, 10), label=label, score=1.0,
-                probabilities={name: float(name == label) for name in LABELS})
+def face(label: str):
+    return make_face(label=label, score=1.0)
 
 
 def test_per_second_rows_with_a_controlled_clock():
@@ -37,10 +36,12 @@ def test_per_second_rows_with_a_controlled_clock():
     assert [r.second for r in rows] == [0, 1, 3]
     assert [r.frames for r in rows] == [2, 1, 1]
     assert rows[0].faces == 3.0 and rows[1].faces == 0.0
-    assert rows[0].shares["happy"] == pytest.approx(3 / 6) and rows[0].shares["neutral"] == pytest.approx(2 / 6)
-    assert sum(rows[1].shares.values()) == 0.0
-    assert rows[2].shares["angry"] == 1.0
-    assert mood.current() == (1, {name: float(name == "angry") for name in LABELS})
+    share = lambda row, label: row.shares[LABELS.index(label)]  # noqa: E731
+    assert share(rows[0], "happy") == pytest.approx(3 / 6) and share(rows[0], "neutral") == pytest.approx(2 / 6)
+    assert rows[1].shares.sum() == 0.0
+    assert share(rows[2], "angry") == 1.0
+    faces, shares = mood.current()
+    assert faces == 1 and shares.tolist() == [float(name == "angry") for name in LABELS]
 
 
 def test_memory_is_bounded():

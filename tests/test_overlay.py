@@ -2,17 +2,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import make_face as any_face
 
-from fer.labels import COLORS_BGR, LABELS
+from fer.labels import COLORS_BGR
 from fer.overlay import draw_faces
-from fer.pipeline import Face
-from fer.tracking import TrackedFace
 
 
-def make_face(box, label="happy", score=0.8) -> Face:
-    rest = (1 - score) / (len(LABELS) - 1)
-    return Face(box=box, label=label, score=score,
-                probabilities={name: (score if name == label else rest) for name in LABELS})
+def make_face(box, label="happy", score=0.8, face_id=None):
+    return any_face(box, label, score, face_id)
 
 
 def changed_pixels(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -69,8 +66,7 @@ def test_no_faces_no_change():
 def test_tracked_faces_show_their_id():
     frame = np.zeros((360, 640, 3), np.uint8)
     plain = make_face((100, 100, 80, 80))
-    tracked = TrackedFace(id=17, box=plain.box, label=plain.label, score=plain.score,
-                          probabilities=plain.probabilities)
+    tracked = make_face(plain.box, face_id=17)
     width = lambda f: changed_pixels(frame, draw_faces(frame.copy(), [f]))[:, 1].max()  # noqa: E731
     assert width(tracked) > width(plain) + 20  # the tag carries "#17 " in front of the label
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conftest import ROOT
+from helpers import ROOT
 
 MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG", b"RIFF": "WebP/AVI", b"GIF8": "GIF", b"\x1aE\xdf\xa3": "WebM",
          b"BM": "BMP"}
@@ -25,12 +25,12 @@ import streamlit_webrtc  # noqa: F401  (the SRTP bindings first, as in the app)
 from pathlib import Path
 import av, cv2
 from streamlit.testing.v1 import AppTest
-from fer import Analyzer
-from fer.live import LiveSession
+from fer.live import LiveAnnotator
+from fer.stream import StreamAnalyzer
 
 video = Path(sys.argv[2])
 # Live path: the frame callback on real frames.
-session = LiveSession(Analyzer())
+session = LiveAnnotator(StreamAnalyzer.from_model())
 with av.open(str(video)) as container:
     for i, frame in enumerate(container.decode(video=0)):
         session(frame)

@@ -7,14 +7,14 @@ import threading
 import av
 import numpy as np
 
-from fer import Analyzer
-from fer.live import LiveSession
+from fer.live import LiveAnnotator
+from fer.stream import StreamAnalyzer
 
 
-def test_eight_parallel_sessions_keep_their_own_numbers(video_frames):
-    singer = [f.to_ndarray(format="bgr24") for f in video_frames[:30]]
+def test_eight_parallel_sessions_keep_their_own_numbers(sampled_frames):
+    singer = sampled_frames[:30]
     empty = [np.zeros_like(bgr) for bgr in singer]
-    sessions = [LiveSession(Analyzer()) for _ in range(8)]
+    sessions = [LiveAnnotator(StreamAnalyzer.from_model()) for _ in range(8)]
     errors: list[BaseException] = []
 
     def run(index: int) -> None:
@@ -32,9 +32,9 @@ def test_eight_parallel_sessions_keep_their_own_numbers(video_frames):
     for thread in threads:
         thread.join(timeout=300)
     assert not errors and not any(t.is_alive() for t in threads)
-    reference = LiveSession(Analyzer())
-    for frame in video_frames[:30]:
-        reference(frame)
+    reference = LiveAnnotator(StreamAnalyzer.from_model())
+    for bgr in singer:
+        reference(av.VideoFrame.from_ndarray(bgr, format="bgr24"))
     expected = reference.snapshot().frames_with_faces
     assert expected > 0
     for i, session in enumerate(sessions):

@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-import av
 import numpy as np
 import pytest
+from helpers import CountingDetector, RecordingClassifier
 
-from fer import Analyzer
-from fer.classifier import EmotionClassifier, shipped_model_files
-from fer.config import StreamConfig
+from fer.classifier import EmotionClassifier
+from fer.config import DetectorConfig, StreamConfig
+from fer.detection import FaceDetector
+from fer.emotions import FaceClassifier
+from fer.model_card import shipped_model_files
+from fer.preprocessing import to_gray
 from fer.stream import StreamAnalyzer, face_patch, follow
-from fer.tracking import FaceTracker, iou
+from fer.tracking import FaceTracker, iou_matrix
+
+
+def iou(a, b) -> float:
+    return float(iou_matrix([a], [b])[0, 0])
 
 
 @pytest.fixture(scope="module")
-def consecutive_frames(video_path) -> list[np.ndarray]:
-    """Every frame of the real video, in order, as a stream delivers them."""
-    with av.open(str(video_path)) as container:
-        return [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+def served():
+    return EmotionClassifier(shipped_model_files())
 
 
-class Recording:
-    """A single-view classifier that records the crops of each call."""
-
-    def __init__(self):
-        self.inner = EmotionClassifier(shipped_model_files(), flip_tta=False)
-        self.calls: list[np.ndarray] = []
-
-    def __call__(self, crops):
-        self.calls.append(crops.copy())
-        return self.inner(crops)
+def counted_stream(classify, config: StreamConfig) -> tuple[StreamAnalyzer, CountingDetector]:
+    detector = CountingDetector()
+    return StreamAnalyzer(detector, FaceClassifier(classify), config), detector
 
 
 def test_the_stream_finds_the_faces_of_the_plain_path_with_the_same_boxes_and_labels(analyzer, consecutive_frames):
-    stream, tracker = StreamAnalyzer(analyzer), FaceTracker()
+    stream, tracker = StreamAnalyzer.from_model(), FaceTracker()
     cold_frames = stream_frames = 0
     overlaps, agree = [], []
     for bgr in consecutive_frames:
@@ -51,45 +49,41 @@ def test_the_stream_finds_the_faces_of_the_plain_path_with_the_same_boxes_and_la
     assert np.mean(agree) >= 0.8
 
 
-def counting_searches(analyzer: Analyzer) -> list:
-    """A list that gets an item for each whole-frame search ``analyzer``'s detector makes."""
-    searches = []
-    original = analyzer.detector.detect
-    analyzer.detector.detect = lambda gray: searches.append(1) or original(gray)
-    return searches
-
-
-def test_searches_every_nth_frame_while_faces_are_followed(consecutive_frames):
-    analyzer = Analyzer()
-    searches = counting_searches(analyzer)
-    stream = StreamAnalyzer(analyzer, StreamConfig(detect_every=10))
+def test_searches_every_nth_frame_while_faces_are_followed(served, consecutive_frames):
+    stream, detector = counted_stream(served, StreamConfig(detect_every=10))
     ids = [[f.id for f in stream.analyze(bgr)] for bgr in consecutive_frames[82:112]]  # the singer, 30 frames
-    assert len(searches) == 3
+    assert detector.searches == 3
     assert all(frame_ids == [1] for frame_ids in ids)
 
 
-def test_a_lost_face_triggers_a_search_on_the_next_frame(consecutive_frames):
-    analyzer = Analyzer()
-    searches = counting_searches(analyzer)
-    stream = StreamAnalyzer(analyzer, StreamConfig(detect_every=30))
+def test_a_lost_face_triggers_a_search_on_the_next_frame(served, consecutive_frames):
+    stream, detector = counted_stream(served, StreamConfig(detect_every=30))
     assert stream.analyze(consecutive_frames[90])
     blank = np.zeros_like(consecutive_frames[90])
     assert stream.analyze(blank) == []  # followed face gone
-    assert len(searches) == 1
+    assert detector.searches == 1
     stream.analyze(consecutive_frames[92])
-    assert len(searches) == 2
+    assert detector.searches == 2
 
 
-def test_faces_alternate_views_and_take_turns_within_the_budget(fer_faces):
+def test_new_detection_settings_search_at_once(served, consecutive_frames):
+    stream, detector = counted_stream(served, StreamConfig(detect_every=30))
+    stream.analyze(consecutive_frames[90])
+    stream.analyze(consecutive_frames[91])
+    assert detector.searches == 1
+    detector.config = DetectorConfig(min_face_px=200)  # larger than the singer's face
+    assert stream.analyze(consecutive_frames[92]) == []  # only what the new settings find counts
+    assert detector.searches == 2
+
+
+def test_faces_alternate_views_and_take_turns_within_the_budget(served, fer_faces):
     from scripts.gallery import build_gallery
 
     gallery = build_gallery(fer_faces.split("PrivateTest").faces, frontal=True)
-    recording = Recording()
-    analyzer = Analyzer(classifier=recording)
-    searches = counting_searches(analyzer)
-    stream = StreamAnalyzer(analyzer, StreamConfig(detect_every=10, classify_every=2, max_classified=8))
+    recording = RecordingClassifier(served)
+    stream, detector = counted_stream(recording, StreamConfig(detect_every=10, classify_every=2, max_classified=8))
     reported = [stream.analyze(gallery.copy()) for _ in range(32)]
-    assert len(searches) == 2  # frames 0 and 30: a 1280x720 frame is searched a third as often
+    assert detector.searches == 2  # frames 0 and 30: a 1280x720 frame is searched a third as often
     reported = reported[:12]
     assert all(len(faces) == 25 for faces in reported)
     assert all({f.id for f in faces} == set(range(1, 26)) for faces in reported)
@@ -103,19 +97,12 @@ def test_faces_alternate_views_and_take_turns_within_the_budget(fer_faces):
     assert np.all(mirrored < as_is / 2)
 
 
-def test_analyzer_mirror_averaging_equals_the_served_classifier(fer_faces):
-    crops = fer_faces.split("PrivateTest").faces[:64, :, :, None].astype(np.float32)
-    served = EmotionClassifier(shipped_model_files(), flip_tta=True)(crops)
-    np.testing.assert_allclose(Analyzer().classify(crops), served, atol=1e-6)
-
-
-def test_follow_moves_with_the_face_and_gives_up_when_it_is_gone(analyzer, consecutive_frames):
-    from fer.pipeline import as_gray
-
-    gray = [as_gray(bgr) for bgr in consecutive_frames[90:96]]
-    box = analyzer.detector.detect(gray[0])[0]
+def test_follow_moves_with_the_face_and_gives_up_when_it_is_gone(consecutive_frames):
+    detector = FaceDetector()
+    gray = [to_gray(bgr) for bgr in consecutive_frames[90:96]]
+    box = detector.detect(gray[0])[0]
     patch = face_patch(gray[0], box)
-    later = analyzer.detector.detect(gray[5])[0]
+    later = detector.detect(gray[5])[0]
     followed = follow(gray[5], box, patch)
     assert followed is not None and iou(followed, later) >= 0.6
     assert follow(np.zeros_like(gray[0]), box, patch) is None

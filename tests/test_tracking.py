@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from helpers import make_face as face
 
-from fer.labels import LABELS
-from fer.pipeline import Face
-from fer.tracking import FaceTracker, TrackerConfig, iou
+from fer.tracking import FaceTracker, TrackerConfig, iou_matrix
 
 
-def face(box, label="neutral", score=0.9) -> Face:
-    rest = (1 - score) / (len(LABELS) - 1)
-    return Face(box=box, label=label, score=score,
-                probabilities={name: (score if name == label else rest) for name in LABELS})
+def iou(a, b) -> float:
+    return float(iou_matrix([a], [b])[0, 0])
 
 
 def test_iou():
@@ -50,21 +47,25 @@ def test_smoothing_suppresses_a_one_frame_flip():
     assert changed[-1] == "sad"  # a lasting change comes through within a few frames
 
 
+def test_due_puts_new_faces_first_then_the_longest_waiting_within_the_budget():
+    tracker = FaceTracker()
+    tracks = tracker.match([(0, 0, 40, 40), (100, 0, 40, 40), (200, 0, 40, 40)])
+    tracker.observe(tracks[:2], [face().probabilities] * 2, frame=0)
+    tracker.observe(tracks[1:2], [face().probabilities], frame=3)
+    assert tracker.due(tracks, frame=4, every=2, limit=2) == [tracks[2], tracks[0]]
+    assert tracker.due(tracks, frame=4, every=2, limit=1) == [tracks[2]]  # new faces at once, whatever the budget
+    assert [t.mirrored_next for t in tracks] == [True, False, False]  # the views alternate per face
+
+
 def test_no_smoothing_follows_each_frame():
     tracker = FaceTracker(TrackerConfig(smoothing=1.0))
     tracker.update([face((0, 0, 40, 40), "happy")])
     assert tracker.update([face((0, 0, 40, 40), "angry")])[0].label == "angry"
 
 
-def test_real_video_keeps_ids_through_a_dropped_detection(analyzer, video_path):
-    import av
-
+def test_real_video_keeps_ids_through_a_dropped_detection(analyzer, consecutive_frames):
     tracker = FaceTracker()
-    ids = {}
-    with av.open(str(video_path)) as container:
-        for i, frame in enumerate(container.decode(video=0)):
-            if 82 <= i < 150:
-                ids[i] = [f.id for f in tracker.update(analyzer.analyze(frame.to_ndarray(format="bgr24")))]
+    ids = {i: [f.id for f in tracker.update(analyzer.analyze(consecutive_frames[i]))] for i in range(82, 150)}
     # Frames 82-111: the singer, one id. The cascade loses him on frames 112-124 (longer than
     # max_missed), then finds him again on 125-149 except on frame 132: one new id throughout.
     assert {tuple(ids[i]) for i in range(82, 112)} == {(1,)}

@@ -1,16 +1,27 @@
-"""Photos with many faces, and recorded video, through fer.batch."""
+"""Photos with many faces, and recorded video, through fer.recorded."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 
+import numpy as np
 import pytest
 
-from fer import Analyzer, AnalyzerConfig, DetectorConfig
-from fer.batch import ROW_FIELDS, analyze_photo, analyze_video, face_rows, rows_csv
+from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
 from fer.media import VideoReader
 from fer.mood import MoodTimeline
+from fer.recorded import (
+    ROW_FIELDS,
+    FrameResult,
+    Previews,
+    analyze_photo,
+    analyze_video,
+    face_rows,
+    rows_text,
+    time_left,
+)
 from scripts.gallery import build_gallery, score_gallery
 
 HIGH = AnalyzerConfig(detector=DetectorConfig(scale_factor=1.05, min_neighbors=3))
@@ -23,7 +34,7 @@ HIGH = AnalyzerConfig(detector=DetectorConfig(scale_factor=1.05, min_neighbors=3
 def test_group_photos_of_real_faces(fer_faces, rows, cols, size, at_least):
     # The misses are the gallery's profile and half-turned faces, which a frontal cascade cannot see.
     gallery = build_gallery(fer_faces.split("PrivateTest").faces, rows, cols, *size, face_px=96)
-    result = analyze_photo(Analyzer(HIGH), gallery)
+    result = analyze_photo(FrameAnalyzer.from_model(config=HIGH), gallery)
     found, extra = score_gallery(result.faces, rows, cols, *size)
     assert found >= at_least and extra <= 5
     assert sorted(f.id for f in result.faces) == list(range(1, len(result.faces) + 1))
@@ -39,6 +50,24 @@ def test_video_results_rows_and_mood(analyzer, video_path):
     assert [row.second for row in mood.seconds()] == list(range(10))  # video time, not wall time
     rows = [row for r in results for row in face_rows("clip.mp4", r)]
     assert rows and all(list(row) == list(ROW_FIELDS) for row in rows)
-    table = list(csv.DictReader(io.StringIO(rows_csv(rows))))
+    table = list(csv.DictReader(io.StringIO(rows_text(rows))))
     assert len(table) == len(rows) and table[0]["source"] == "clip.mp4"
-    assert rows_csv([]) == ",".join(ROW_FIELDS) + "\n"
+    assert rows_text([]) == ",".join(ROW_FIELDS) + "\n"
+    assert json.loads(rows_text(rows, "json")) == rows and json.loads(rows_text([], "json")) == []
+    with pytest.raises(ValueError, match="format"):
+        rows_text(rows, "xml")
+
+
+def test_time_left():
+    assert time_left(10.0, 0.25) == pytest.approx(30.0)
+    assert time_left(10.0, 1.0) == 0.0 and time_left(0.0, 0.0) is None
+
+
+def test_previews_stay_bounded_and_spread_over_the_video(analyzer, sampled_frames):
+    previews = Previews(every_s=0.5, width=320, limit=8)
+    for i, bgr in enumerate(sampled_frames):  # 55 frames, 1 s apart in this test's timeline
+        previews.keep(FrameResult(i, float(i), analyze_photo(analyzer, bgr).faces), bgr)
+    times = [t for t, _ in previews.moments]
+    assert len(times) <= 8 and times[0] == 0.0 and times[-1] >= 40
+    assert all(jpeg[:3] == b"\xff\xd8\xff" for _, jpeg in previews.moments)
+    assert np.diff(times).min() >= 1.0

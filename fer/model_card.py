@@ -1,0 +1,159 @@
+"""The model's files and its card: one module owns their names, their contents and their checks.
+
+``model/`` holds ``emotion_cnn.keras`` (the trained Keras model), ``emotion_cnn.tflite`` (what the
+app serves) and ``metadata.json``, the :class:`ModelCard`. Each script owns one section of the
+card: ``export`` writes the card with its training record, ``quantize`` the ``quantization``
+section, ``evaluate`` the ``metrics``. :func:`read_model_files` checks the served file against the
+card (checksum, labels, input contract, face crop) before anything runs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from fer.config import CropConfig
+from fer.labels import LABELS
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
+KERAS_NAME = "emotion_cnn.keras"
+TFLITE_NAME = "emotion_cnn.tflite"
+METADATA_NAME = "metadata.json"
+INPUT_SHAPE = (48, 48, 1)
+#: How each face is shown to the model (fer.emotions): the app averages the two views.
+VIEWS = "mean of the probabilities of the face and its horizontal mirror"
+
+
+class ModelError(RuntimeError):
+    """The model files are missing, corrupt or do not match their card."""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def face_crop(crop: CropConfig = CropConfig()) -> dict:
+    """The crop convention the model expects, as written on its card; derived from ``crop``."""
+    return {
+        "detector": "OpenCV haarcascade_frontalface_default.xml",
+        "crop": "square, centred on the detector box, side = box side * (1 + 2 * margin), clipped at the image edges",
+        "margin": crop.margin,
+        "color": "grayscale (OpenCV BGR2GRAY)",
+        "resize": f"{crop.size}x{crop.size}, cv2.INTER_AREA",
+    }
+
+
+def input_contract() -> dict:
+    return {"name": "face_gray", "shape": [None, *INPUT_SHAPE], "dtype": "float32", "range": [0, 255],
+            "normalisation": "inside the model (x / 255)"}
+
+
+def output_contract() -> dict:
+    return {"shape": [None, len(LABELS)], "dtype": "float32", "meaning": "softmax probabilities in 'labels' order"}
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """``metadata.json``. The contract fields (name to views) have one right value, their default;
+    the sections after them are records of the script that owns each."""
+
+    name: str = "emotion_cnn"
+    labels: tuple[str, ...] = LABELS
+    input: dict = field(default_factory=input_contract)
+    output: dict = field(default_factory=output_contract)
+    face_crop: dict = field(default_factory=face_crop)
+    views: str = VIEWS
+    parameters: int = 0
+    training: dict = field(default_factory=dict)  # scripts.export: the run's configuration, history, wall time
+    files: dict = field(default_factory=dict)  # file name -> {"sha256", "bytes"}
+    exported: str = ""  # ISO time of the export
+    parity: dict = field(default_factory=dict)  # scripts.export: Keras vs TFLite on real faces
+    quantization: dict = field(default_factory=dict)  # scripts.quantize
+    metrics: dict = field(default_factory=dict)  # scripts.evaluate
+
+    def with_file(self, name: str, data: bytes) -> ModelCard:
+        """The card with ``name``'s checksum and size set to those of ``data``."""
+        return replace(self, files={**self.files, name: {"sha256": sha256(data), "bytes": len(data)}})
+
+    def to_json(self) -> str:
+        record = asdict(self)
+        record["labels"] = list(self.labels)
+        return json.dumps(record, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, where: str = METADATA_NAME) -> ModelCard:
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ModelError(f"model metadata {where} is not readable JSON ({err})") from None
+        if not isinstance(record, dict):
+            raise ModelError(f"model metadata {where} is not a JSON object")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(record) - known)
+        if unknown:
+            raise ModelError(f"model metadata {where} has unknown fields: {', '.join(unknown)}")
+        try:
+            card = cls(**record)
+        except TypeError as err:
+            raise ModelError(f"model metadata {where} is incomplete ({err})") from None
+        return replace(card, labels=tuple(card.labels))
+
+    def write(self, model_dir: str | Path) -> Path:
+        path = Path(model_dir) / METADATA_NAME
+        path.write_text(self.to_json(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def read(cls, model_dir: str | Path) -> ModelCard:
+        path = Path(model_dir) / METADATA_NAME
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ModelError(f"model metadata not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ModelError(f"model metadata {path} cannot be read ({err})") from None
+        return cls.from_json(text, str(path))
+
+    def verify(self, name: str, data: bytes, where: str = METADATA_NAME, crop: CropConfig = CropConfig()) -> None:
+        """Raise :class:`ModelError` unless ``data`` is the card's ``name`` and the card fits this code."""
+        if self.files.get(name, {}).get("sha256") != sha256(data):
+            raise ModelError(f"model file {name} does not match the sha256 in {where} (corrupt or replaced)")
+        if self.labels != LABELS:
+            raise ModelError(f"{where}: labels {list(self.labels)} differ from {list(LABELS)}")
+        if tuple(self.input.get("shape", ())[1:]) != INPUT_SHAPE or self.input.get("dtype") != "float32":
+            raise ModelError(f"{where}: input contract {self.input} is not float32 [N,48,48,1]")
+        if self.face_crop != face_crop(crop):
+            raise ModelError(f"{where}: the model was trained on faces cropped as {self.face_crop}, "
+                             f"not as this code crops them ({face_crop(crop)})")
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The served file's bytes with its verified card (read-only; share freely)."""
+
+    tflite: bytes
+    card: ModelCard
+
+
+def read_model_files(model_dir: str | Path = MODEL_DIR) -> ModelFiles:
+    """Read the TFLite file and its card and check one against the other; :class:`ModelError` if unfit."""
+    model_dir = Path(model_dir)
+    card = ModelCard.read(model_dir)
+    path = model_dir / TFLITE_NAME
+    try:
+        tflite = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"model file not found: {path}") from None
+    except OSError as err:
+        raise ModelError(f"model file {path} cannot be read ({err})") from None
+    card.verify(TFLITE_NAME, tflite, str(model_dir / METADATA_NAME))
+    return ModelFiles(tflite, card)
+
+
+@functools.cache
+def shipped_model_files() -> ModelFiles:
+    """The verified files in the repository's ``model/``, read once per process and shared read-only."""
+    return read_model_files(MODEL_DIR)

@@ -1,0 +1,72 @@
+"""What several test modules share: paths, a face factory, real frames, instrumented parts."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+from fer.detection import FaceDetector
+from fer.faces import Box, Face
+from fer.labels import LABELS
+from fer.media import VideoReader
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+EVERY_FRAME = 1e-9  # a VideoReader sampling interval that keeps every frame
+
+
+def make_face(box: Box = (0, 0, 10, 10), label: str = "neutral", score: float = 0.9, face_id: int | None = None) -> Face:
+    """A face whose ``label`` has probability ``score`` and the other emotions share the rest."""
+    rest = (1 - score) / (len(LABELS) - 1)
+    probabilities = np.array([score if name == label else rest for name in LABELS], np.float32)
+    return Face(box, probabilities, face_id)
+
+
+def video_frames(path: Path, every_s: float = EVERY_FRAME) -> list[np.ndarray]:
+    """The BGR frames of a video, one every ``every_s`` seconds (default: all of them)."""
+    with VideoReader(path, every_s) as reader:
+        return [sample.bgr for sample in reader]
+
+
+class CountingDetector(FaceDetector):
+    """The real cascade, counting its whole-frame searches."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.searches = 0
+
+    def detect(self, gray: np.ndarray) -> list[Box]:
+        self.searches += 1
+        return super().detect(gray)
+
+
+class RecordingClassifier:
+    """Wraps a classifier and keeps a copy of each call's input."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.calls: list[np.ndarray] = []
+
+    def __call__(self, crops: np.ndarray) -> np.ndarray:
+        self.calls.append(np.array(crops, copy=True))
+        return self.inner(crops)
+
+
+def write_tar(path: Path, members: list[tuple[str, bytes]], mode: str = "w:gz") -> Path:
+    with tarfile.open(path, mode) as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def write_tree(root: Path, members: list[tuple[str, bytes]]) -> Path:
+    for name, data in members:
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root

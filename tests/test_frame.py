@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from helpers import ROOT, RecordingClassifier
+
+from fer import LABELS, Face, FrameAnalyzer
+from fer.classifier import EmotionClassifier
+from fer.detection import FaceDetector
+from fer.emotions import FaceClassifier
+from fer.model_card import shipped_model_files
+
+
+def test_astronaut(analyzer, astronaut_bgr):
+    faces = analyzer.analyze(astronaut_bgr)
+    assert len(faces) == 1
+    face = faces[0]
+    assert isinstance(face, Face) and face.label in LABELS and face.id is None
+    assert face.probabilities.shape == (len(LABELS),)
+    assert face.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert face.score == face.probabilities.max() == face.probabilities[LABELS.index(face.label)]
+
+
+def test_one_classifier_call_per_frame_with_faces_none_without(sampled_frames):
+    recording = RecordingClassifier(EmotionClassifier(shipped_model_files()))
+    analyzer = FrameAnalyzer(FaceDetector(), FaceClassifier(recording))
+    results = [analyzer.analyze(bgr) for bgr in sampled_frames]
+    with_faces = [r for r in results if r]
+    assert len(with_faces) >= 0.5 * len(sampled_frames)
+    # Each face and its mirror image, in one call.
+    assert [len(c) for c in recording.calls] == [2 * len(r) for r in with_faces]
+
+
+def test_both_views_are_the_mean_of_face_and_mirror(analyzer, astronaut_bgr):
+    recording = RecordingClassifier(EmotionClassifier(shipped_model_files()))
+    both = FrameAnalyzer(FaceDetector(), FaceClassifier(recording)).analyze(astronaut_bgr)[0]
+    crops = recording.calls[0]
+    single = EmotionClassifier(shipped_model_files())
+    expected = (single(crops[:1]) + single(crops[1:])) / 2
+    np.testing.assert_allclose(both.probabilities, expected[0], atol=1e-6)
+    np.testing.assert_array_equal(crops[1], crops[0, :, ::-1])  # the second view is the mirror image
+    as_seen = FrameAnalyzer(FaceDetector(), FaceClassifier(single, mirror_views=False)).analyze(astronaut_bgr)[0]
+    np.testing.assert_allclose(as_seen.probabilities, single(crops[:1])[0], atol=1e-6)
+
+
+def test_fake_classifier_maps_outputs_to_labels(astronaut_bgr):
+    probs = np.array([[0.05, 0.05, 0.05, 0.05, 0.1, 0.6, 0.1]], np.float32)
+    fake = FaceClassifier(lambda crops: np.repeat(probs, len(crops), 0))
+    faces = FrameAnalyzer(FaceDetector(), fake).analyze(astronaut_bgr)
+    assert [(f.label, round(f.score, 6)) for f in faces] == [("surprise", 0.6)]
+
+
+def test_gray_bgra_and_blank_frames(analyzer, astronaut_bgr):
+    gray = astronaut_bgr.mean(axis=2).astype(np.uint8)
+    assert len(analyzer.analyze(gray)) == 1
+    bgra = np.dstack([astronaut_bgr, np.full(astronaut_bgr.shape[:2], 255, np.uint8)])
+    assert [f.box for f in analyzer.analyze(bgra)] == [f.box for f in analyzer.analyze(astronaut_bgr)]
+    assert analyzer.analyze(np.zeros((1, 1, 3), np.uint8)) == []
+    assert analyzer.analyze(astronaut_bgr[::2, ::2]) != []  # non-contiguous view
+    with pytest.raises(ValueError, match="uint8"):
+        analyzer.analyze(astronaut_bgr.astype(np.float32))
+
+
+def test_import_fer_loads_neither_tensorflow_nor_streamlit():
+    code = ("import sys, fer, fer.cli, fer.recorded, fer.live; "
+            "print(sorted(m for m in ('tensorflow', 'streamlit', 'keras', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,70 @@
+"""Settings from outside the library: the sidebar, the environment and Streamlit's secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from fer.config import DetectorConfig, StreamConfig
+from fer.live import LiveSettings
+from fer.model_card import MODEL_DIR
+
+MODEL_DIR_ENV = "FER_MODEL_DIR"  # another folder of model files
+ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server
+# Detection sensitivity -> (Haar scale factor, minimum neighbours).
+SENSITIVITY = {"Low: fewer false faces": (1.2, 7), "Medium": (1.1, 5), "High: more faces": (1.05, 3)}
+
+
+def model_dir() -> Path:
+    """``$FER_MODEL_DIR`` if set, else the project's ``model/``."""
+    return Path(os.environ.get(MODEL_DIR_ENV) or MODEL_DIR)
+
+
+def sidebar_settings() -> LiveSettings:
+    st.sidebar.header("Detection")
+    min_face = st.sidebar.slider("Smallest face (pixels)", 24, 200, DetectorConfig.min_face_px, step=4,
+                                 help="Faces narrower than this are ignored. Lower finds smaller faces, "
+                                      "at more CPU cost.")
+    sensitivity = st.sidebar.select_slider("Sensitivity", list(SENSITIVITY), value="Medium")
+    scale_factor, neighbours = SENSITIVITY[sensitivity]
+    detect_every = st.sidebar.slider("Look for new faces every N frames", 1, 30, StreamConfig.detect_every,
+                                     help="Between searches the faces already found are followed from frame "
+                                          "to frame, at a fraction of the cost. Lower finds newcomers sooner, "
+                                          "at more CPU cost.")
+    show_probabilities = st.sidebar.checkbox("Show the three likeliest emotions per face")
+    detector = DetectorConfig(scale_factor=scale_factor, min_neighbors=neighbours, min_face_px=min_face)
+    return LiveSettings(detector=detector, stream=StreamConfig(detect_every=detect_every),
+                        show_probabilities=show_probabilities)
+
+
+def parse_ice_servers(raw: str | None, source: str = "ICE servers") -> tuple[dict | None, str | None]:
+    """An RTC configuration from a JSON list of ICE servers, and a warning if ``raw`` is unusable.
+
+    Returns ``(None, None)`` when ``raw`` is unset or blank (use the streaming library's defaults),
+    ``({"iceServers": [...]}, None)`` when valid, ``(None, warning)`` when not.
+    """
+    if raw is None or not raw.strip():
+        return None, None
+    try:
+        servers = json.loads(raw)
+    except json.JSONDecodeError as err:
+        return None, f"{source} is not valid JSON ({err.msg}); using the default ICE servers."
+    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
+        return None, f'{source} must be a JSON list of {{"urls": ...}} objects; using the default ICE servers.'
+    return {"iceServers": servers}, None
+
+
+def ice_servers_setting() -> str | None:
+    """FER_ICE_SERVERS as JSON text: from the environment, else from Streamlit secrets, else None."""
+    raw = os.environ.get(ICE_SERVERS_ENV)
+    if raw is not None:
+        return raw
+    try:
+        value = st.secrets.get(ICE_SERVERS_ENV)
+    except FileNotFoundError:  # no secrets.toml (Streamlit's StreamlitSecretNotFoundError is one)
+        return None
+    # A TOML array of tables arrives as a list of mappings; parse_ice_servers takes JSON text.
+    return value if value is None or isinstance(value, str) else json.dumps(value, default=dict)

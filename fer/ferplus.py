@@ -47,9 +47,6 @@ class Votes:
     counts: np.ndarray
     matched: np.ndarray
 
-    def __len__(self) -> int:
-        return len(self.paths)
-
     def aligned(self, names: np.ndarray) -> np.ndarray:
         """Counts ``(len(names), 10)`` in the order of ``names``; every name must have a line."""
         index = {p: i for i, p in enumerate(self.paths)}

@@ -33,11 +33,13 @@ class MoodSecond:
 
 
 class MoodTimeline:
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_seconds: int = 12 * 3600) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_seconds: int = 12 * 3600,
+                 start: float | None = None) -> None:
+        """``start``: the time second 0 begins at (default: the first update's)."""
         self._clock = clock
         self._lock = threading.Lock()
         self._closed: deque[MoodSecond] = deque(maxlen=max_seconds)
-        self._start: float | None = None
+        self._start = start
         self._second = 0
         self._frames = 0
         self._face_count = 0

@@ -18,7 +18,8 @@ SHARED = ROOT.parent / "shared" / "data"
 EVERY_FRAME = 1e-9  # a VideoReader sampling interval that keeps every frame
 
 
-def make_face(box: Box = (0, 0, 10, 10), label: str = "neutral", score: float = 0.9, face_id: int | None = None) -> Face:
+def make_face(box: Box = (0, 0, 10, 10), label: str = "neutral", score: float = 0.9,
+              face_id: int | None = None) -> Face:
     """A face whose ``label`` has probability ``score`` and the other emotions share the rest."""
     rest = (1 - score) / (len(LABELS) - 1)
     probabilities = np.array([score if name == label else rest for name in LABELS], np.float32)
@@ -70,3 +71,22 @@ def write_tree(root: Path, members: list[tuple[str, bytes]]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return root
+
+
+def grid_boxes(rows: int, cols: int, width: int = 1280, height: int = 720, seed: int = 0,
+            last_row: int | None = None) -> list[tuple[int, int, int, int]]:
+    """One face box per tile of a ``rows`` x ``cols`` gallery, a face of about 0.4 of the tile's
+    height, each a little off its tile's centre; a short last row (``last_row`` tiles) is centred,
+    as call apps centre it."""
+    rng = np.random.default_rng(seed)
+    tile_w, tile_h = width / cols, height / rows
+    side = round(0.4 * tile_h)
+    boxes = []
+    for r in range(rows):
+        n = cols if r < rows - 1 or last_row is None else last_row
+        offset = (cols - n) * tile_w / 2
+        for c in range(n):
+            cx = offset + (c + 0.5) * tile_w + rng.uniform(-0.1, 0.1) * tile_w
+            cy = (r + 0.5) * tile_h + rng.uniform(-0.1, 0.1) * tile_h
+            boxes.append((round(cx - side / 2), round(cy - side / 2), side, side))
+    return boxes

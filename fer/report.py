@@ -1,0 +1,142 @@
+"""What a teacher downloads at the end of a lesson: one HTML report and two CSVs, in clock time.
+
+* :func:`report_html`: a single self-contained file (no scripts, no outside resources): the
+  timeline of the class's mood, the distribution over the lesson, a summary per seat, the
+  moments a seat needed attention and the gallery's reflows.
+* :func:`class_csv`: one row per second: the class's faces and each emotion's share.
+* :func:`seats_csv`: one row per seat per minute: frames the face was seen in and its mean
+  probabilities.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape
+
+import numpy as np
+
+from fer.labels import COLORS_BGR, LABELS
+from fer.lesson import Lesson
+from fer.seats import seat_key
+
+HEX = {label: "#{2:02x}{1:02x}{0:02x}".format(*COLORS_BGR[label]) for label in LABELS}
+TIMELINE_BINS = 120  # columns of the report's timeline at most
+
+
+def _csv(header: list[str], rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def class_csv(lesson: Lesson) -> str:
+    rows = [[lesson.clock(r.second).strftime("%H:%M:%S"), r.second, r.frames, f"{r.faces:.2f}",
+             *(f"{v:.4f}" for v in r.shares)] for r in lesson.mood.seconds()]
+    return _csv(["time", "second", "frames", "faces", *(f"share_{label}" for label in LABELS)], rows)
+
+
+def seats_csv(lesson: Lesson) -> str:
+    rows = []
+    for (minute, seat), cell in sorted(lesson.minutes.items(), key=lambda kv: (kv[0][0], seat_key(kv[0][1]))):
+        mean = cell.totals / cell.frames
+        rows.append([lesson.clock(minute * 60).strftime("%H:%M"), seat, cell.frames,
+                     lesson.frames_per_minute.get(minute, 0), LABELS[int(mean.argmax())],
+                     *(f"{v:.4f}" for v in mean)])
+    return _csv(["minute", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS)], rows)
+
+
+def _timeline_svg(lesson: Lesson, width: int = 900, height: int = 220) -> str:
+    seconds = [r for r in lesson.mood.seconds() if r.faces > 0]
+    if len(seconds) < 2:
+        return "<p>Too short for a timeline.</p>"
+    t = np.array([r.second for r in seconds], float)
+    shares = np.array([r.shares for r in seconds])
+    edges = np.linspace(t[0], t[-1] + 1, min(TIMELINE_BINS, len(t)) + 1)
+    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, len(edges) - 2)
+    used = np.unique(which)
+    binned = np.array([shares[which == b].mean(axis=0) for b in used])
+    xs = (edges[used] + edges[used + 1]) / 2
+    left, bottom, plot_w, plot_h = 60, 30, width - 80, height - 50
+    x_of = lambda v: left + (v - edges[0]) / (edges[-1] - edges[0]) * plot_w  # noqa: E731
+    parts = []
+    base = np.zeros(len(xs))
+    for i, label in enumerate(LABELS):
+        top = base + binned[:, i]
+        upper = [f"{x_of(x):.1f},{bottom + plot_h * (1 - y):.1f}" for x, y in zip(xs, top, strict=True)]
+        lower = [f"{x_of(x):.1f},{bottom + plot_h * (1 - y):.1f}" for x, y in zip(xs[::-1], base[::-1], strict=True)]
+        parts.append(f'<polygon points="{" ".join(upper + lower)}" fill="{HEX[label]}"><title>{label}</title></polygon>')
+        base = top
+    ticks = np.linspace(edges[0], edges[-1], 6)
+    for v in ticks:
+        parts.append(f'<text x="{x_of(v):.1f}" y="{height - 8}" font-size="12" text-anchor="middle">'
+                     f'{lesson.clock(v).strftime("%H:%M:%S")}</text>')
+    for share in (0, 0.5, 1):
+        parts.append(f'<text x="{left - 6}" y="{bottom + plot_h * (1 - share) + 4:.1f}" font-size="12" '
+                     f'text-anchor="end">{share:.0%}</text>')
+    return (f'<svg width="{width}" height="{height}" role="img" '
+            f'aria-label="share of each emotion over the lesson">{"".join(parts)}</svg>')
+
+
+def _legend() -> str:
+    return " ".join(f'<span class="key"><i style="background:{HEX[label]}"></i>{label}</span>' for label in LABELS)
+
+
+def _bars(shares: np.ndarray) -> str:
+    rows = "".join(f'<tr><td>{label}</td><td><div class="bar" style="width:{300 * v:.0f}px;'
+                   f'background:{HEX[label]}"></div></td><td>{v:.0%}</td></tr>'
+                   for label, v in zip(LABELS, shares, strict=True))
+    return f"<table>{rows}</table>"
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes >= 1 else f"{round(seconds)} s"
+
+
+def report_html(lesson: Lesson) -> str:
+    """The lesson's report: one HTML file, readable offline and printable."""
+    start, end = lesson.clock(0), lesson.clock(lesson.latest_s)
+    seats = lesson.seat_rows()
+    seat_rows = "".join(
+        f"<tr><td>{escape(s['seat'])}</td><td>{lesson.clock(s['first_seen_s']):%H:%M:%S}</td>"
+        f"<td>{lesson.clock(s['last_seen_s']):%H:%M:%S}</td><td>{escape(s['label'])}</td>"
+        + "".join(f"<td>{p:.0%}</td>" for p in s["probabilities"]) + "</tr>" for s in seats)
+    moments = "".join(
+        f"<tr><td>{escape(m.seat)}</td><td>{escape(m.reason + (f' ({m.label})' if m.label else ''))}</td>"
+        f"<td>{lesson.clock(m.start_s):%H:%M:%S}</td><td>{lesson.clock(m.end_s):%H:%M:%S}</td>"
+        f"<td>{_duration(m.end_s - m.start_s)}</td></tr>" for m in lesson.moments) or (
+        '<tr><td colspan="5">None: no seat stayed negative or without a face for long.</td></tr>')
+    reflows = "".join(f"<li>{lesson.clock(r.time_s):%H:%M:%S}: the gallery changed from "
+                      f"{r.before[0]}x{r.before[1]} to {r.after[0]}x{r.after[1]}; seats were named afresh</li>"
+                      for r in lesson.reflows())
+    header = "".join(f"<th>{label}</th>" for label in LABELS)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Class mood: lesson of {start:%d %b %Y, %H:%M}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 960px; }}
+table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; font-size: 14px; }}
+.bar {{ height: 14px; }} .key {{ margin-right: 1rem; font-size: 14px; }}
+.key i {{ display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }}
+.note {{ color: #555; font-size: 13px; }}
+</style></head><body>
+<h1>Class mood: lesson of {start:%d %b %Y}, {start:%H:%M}&ndash;{end:%H:%M}</h1>
+<p><strong>{escape(lesson.line)}</strong> (at the end). {lesson.frames} frames analysed over
+{_duration(lesson.latest_s)}; {len(seats)} seats.</p>
+<h2>The class over the lesson</h2>
+<p>{_legend()}</p>
+{_timeline_svg(lesson)}
+<h2>Share of each emotion over the lesson</h2>
+{_bars(lesson.mood.overall())}
+<h2>Needs attention</h2>
+<table><tr><th>seat</th><th>why</th><th>from</th><th>to</th><th>for</th></tr>{moments}</table>
+<h2>Seats</h2>
+<table><tr><th>seat</th><th>first seen</th><th>last seen</th><th>mood at the end</th>{header}</tr>{seat_rows}</table>
+{f"<h2>Gallery changes</h2><ul>{reflows}</ul>" if reflows else ""}
+<p class="note">Made by Class mood from the numbers it kept during the lesson: no picture, video or face
+was stored. Emotions are a model's estimate from a face's expression, not a measure of what anyone feels.</p>
+</body></html>
+"""

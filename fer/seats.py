@@ -1,0 +1,190 @@
+"""Seats in a video-call gallery: every face gets the tile it sits in, named like "B3".
+
+A gallery lays its students out in rows of tiles. :class:`SeatMap` learns that layout from where
+faces are found over a few frames (face centres cluster into rows, and within a row into
+columns), names each tile by its row letter and column number, and then gives each frame's faces
+the tile they are in. The layout stays put through blinks, turned heads and missed detections: a
+tile whose face is missed is still a seat. When faces keep turning up where no tile is, or most
+tiles stay empty while faces are found elsewhere, the gallery has reflowed (someone joined or
+left): the layout is learnt again from the latest frames and every seat is named afresh, and
+:attr:`SeatMap.reflows` says when. One tile is one seat: never two seats in a tile.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from fer.faces import Box
+
+LEARN_FRAMES = 3  # frames of face centres a layout is learnt from; a tile needs a face in most of them
+MISFIT_FRAMES = 3  # frames in a row that must look reflowed before the layout is learnt again
+STRAY_FRAMES = 5  # a face that fits no tile in this many frames in a row has a tile the layout lacks
+MISFIT_SHARE = 0.25  # a frame looks reflowed when this share of its faces fits no tile...
+EMPTY_SHARE = 0.5  # ...or this share of the tiles is empty while as many faces are found elsewhere
+GAP = 0.75  # centres further apart than this many face sides start a new row or column
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile of the gallery: its row and column (from 0) and its centre in frame pixels."""
+
+    row: int
+    col: int
+    x: float
+    y: float
+
+    @property
+    def name(self) -> str:
+        return row_name(self.row) + str(self.col + 1)
+
+
+def row_name(row: int) -> str:
+    """A, B, ..., Z, then AA, AB, ... for very large galleries."""
+    letters = string.ascii_uppercase
+    return letters[row] if row < 26 else letters[row // 26 - 1] + letters[row % 26]
+
+
+def seat_key(name: str) -> tuple[int, str, int]:
+    """Sorts seat names row by row, then by column: A1, A2, ..., A10, B1."""
+    letters = name.rstrip("0123456789")
+    return len(letters), letters, int(name[len(letters):] or 0)
+
+
+def centre(box: Box) -> tuple[float, float]:
+    x, y, w, h = box
+    return x + w / 2, y + h / 2
+
+
+def clusters(values: np.ndarray, gap: float) -> list[np.ndarray]:
+    """Indices of ``values`` grouped where sorted neighbours lie within ``gap``, lowest group first."""
+    order = np.argsort(values, kind="stable")
+    breaks = np.nonzero(np.diff(values[order]) > gap)[0] + 1
+    return [group for group in np.split(order, breaks) if len(group)]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The tiles of a gallery, row by row, and the face size it was learnt at."""
+
+    tiles: tuple[Tile, ...]
+    face_side: float
+
+    @classmethod
+    def learn(cls, frames: Sequence[Sequence[Box]]) -> Layout:
+        """The layout of the faces in ``frames`` of one gallery: a tile where a face is found in
+        most of them (so that a false face in one frame makes no tile, and a face missed in one
+        frame still does)."""
+        boxes = [b for frame in frames for b in frame]
+        if not boxes:
+            return cls((), 0.0)
+        face_side = float(np.median([max(b[2], b[3]) for b in boxes]))
+        centres = np.array([centre(b) for b in boxes])
+        frame_of = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+        support = (len(frames) + 1) // 2
+        gap = GAP * face_side
+        rows = []
+        for row in clusters(centres[:, 1], gap):
+            columns = [row[c] for c in clusters(centres[row, 0], gap)]
+            kept = [members for members in columns if len(set(frame_of[members])) >= support]
+            if kept:
+                rows.append(kept)
+        tiles = [Tile(r, c, *map(float, centres[members].mean(axis=0)))
+                 for r, columns in enumerate(rows) for c, members in enumerate(columns)]
+        return cls(tuple(tiles), face_side)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Rows, and tiles in the widest row."""
+        if not self.tiles:
+            return 0, 0
+        rows = np.bincount([t.row for t in self.tiles])
+        return len(rows), int(rows.max())
+
+    def reach(self) -> float:
+        """How far from a tile's centre a face still counts as in that tile: half the spacing of
+        neighbouring tiles (at least one face side when there is only one tile)."""
+        if len(self.tiles) < 2:
+            return self.face_side
+        xy = np.array([(t.x, t.y) for t in self.tiles])
+        distances = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+        np.fill_diagonal(distances, np.inf)
+        return float(np.median(distances.min(axis=1))) / 2
+
+    def assign(self, boxes: Sequence[Box]) -> list[Tile | None]:
+        """The tile of each box, or None. Two boxes in one tile: the nearer to its centre keeps it."""
+        if not self.tiles or not len(boxes):
+            return [None] * len(boxes)
+        xy = np.array([(t.x, t.y) for t in self.tiles])
+        points = np.array([centre(b) for b in boxes])
+        distances = np.linalg.norm(points[:, None] - xy[None], axis=2)
+        nearest = distances.argmin(axis=1)
+        within = distances[np.arange(len(boxes)), nearest] <= self.reach()
+        result: list[Tile | None] = [None] * len(boxes)
+        for i in np.argsort(distances[np.arange(len(boxes)), nearest], kind="stable"):
+            if within[i] and self.tiles[nearest[i]] not in result:
+                result[i] = self.tiles[nearest[i]]
+        return result
+
+
+@dataclass(frozen=True)
+class Reflow:
+    """The gallery changed at ``time_s``: the shape before and after (rows, widest row)."""
+
+    time_s: float
+    before: tuple[int, int]
+    after: tuple[int, int]
+
+
+class SeatMap:
+    """The seat of each face, frame after frame of one gallery. Not thread-safe."""
+
+    def __init__(self) -> None:
+        self.layout: Layout | None = None
+        self.reflows: list[Reflow] = []
+        self._recent: deque[list[Box]] = deque(maxlen=STRAY_FRAMES)
+        self._misfit_frames = 0  # frames in a row that looked reflowed
+        self._strays: deque[list[tuple[float, float]]] = deque(maxlen=STRAY_FRAMES)  # misfit centres per frame
+
+    def assign(self, boxes: Sequence[Box], time_s: float) -> list[Tile | None]:
+        """The tile of each of this frame's boxes (None for a box that fits no tile yet)."""
+        self._recent.append(list(boxes))
+        if self.layout is None:
+            with_faces = [frame for frame in self._recent if frame]
+            if len(with_faces) < LEARN_FRAMES:
+                return [None] * len(boxes)
+            self.layout = Layout.learn(with_faces[-LEARN_FRAMES:])
+            return self.layout.assign(boxes)
+        tiles = self.layout.assign(boxes)
+        self._misfit_frames = self._misfit_frames + 1 if self._looks_reflowed(boxes, tiles) else 0
+        self._strays.append([centre(b) for b, t in zip(boxes, tiles, strict=True) if t is None])
+        if self._misfit_frames >= MISFIT_FRAMES or self._stray_stays():
+            before = self.layout.shape
+            # Learn from the frames since the change only: the older ones show the old layout.
+            self.layout = Layout.learn(list(self._recent)[-MISFIT_FRAMES:])
+            self.reflows.append(Reflow(time_s, before, self.layout.shape))
+            self._misfit_frames = 0
+            self._strays.clear()
+            tiles = self.layout.assign(boxes)
+        return tiles
+
+    def _looks_reflowed(self, boxes: Sequence[Box], tiles: list[Tile | None]) -> bool:
+        if not boxes:
+            return False  # an empty frame (everyone away, the shared window hidden) is no new layout
+        misfits = sum(t is None for t in tiles)
+        empty = len(self.layout.tiles) - (len(tiles) - misfits)
+        return misfits >= MISFIT_SHARE * len(boxes) or (
+            empty >= EMPTY_SHARE * len(self.layout.tiles) and misfits >= empty / 2)
+
+    def _stray_stays(self) -> bool:
+        """Whether one face has fitted no tile, at about the same place, in each of the last frames."""
+        if len(self._strays) < STRAY_FRAMES or not all(self._strays):
+            return False
+        reach = self.layout.reach() / 2
+        latest = np.array(self._strays[-1])
+        return any(all(np.min(np.linalg.norm(np.array(frame) - spot, axis=1)) <= reach for frame in self._strays)
+                   for spot in latest)

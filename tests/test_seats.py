@@ -1,0 +1,91 @@
+"""Seats in a gallery, on synthetic face boxes laid out as a video call lays out its tiles."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import grid_boxes as gallery
+
+from fer.seats import Layout, SeatMap, row_name, seat_key
+
+
+def names(tiles) -> list[str | None]:
+    return [t.name if t else None for t in tiles]
+
+
+def test_row_names_and_seat_order():
+    assert [row_name(i) for i in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "AB"]
+    assert sorted(["B1", "A10", "AA1", "A2"], key=seat_key) == ["A2", "A10", "B1", "AA1"]
+
+
+def test_a_gallery_gets_one_seat_per_tile_named_by_row_and_column():
+    layout = Layout.learn([gallery(5, 5)])
+    assert layout.shape == (5, 5) and len(layout.tiles) == 25
+    tiles = layout.assign(gallery(5, 5, seed=1))  # the same students, heads moved a little
+    assert names(tiles)[:6] == ["A1", "A2", "A3", "A4", "A5", "B1"] and names(tiles)[-1] == "E5"
+    assert len(set(names(tiles))) == 25
+
+
+def test_a_centred_short_last_row_and_a_seven_by_seven_gallery():
+    layout = Layout.learn([gallery(5, 5, last_row=3)])
+    assert len(layout.tiles) == 23 and [t.name for t in layout.tiles][-3:] == ["E1", "E2", "E3"]
+    big = Layout.learn([gallery(7, 7, 1920, 1080)])
+    assert big.shape == (7, 7) and len(big.tiles) == 49
+
+
+def test_learning_needs_a_face_in_most_frames():
+    frames = [gallery(5, 5, seed=s) for s in range(3)]
+    frames[0] = frames[0][1:]  # A1 missed once: still a tile
+    frames[1] = frames[1] + [(483, 259, 58, 58)]  # a false face between tiles, once: no tile
+    assert len(Layout.learn(frames).tiles) == 25
+
+
+def test_seats_stay_through_missed_faces_and_two_faces_in_one_tile_keep_one_seat():
+    seats = SeatMap()
+    for t in range(3):
+        assert seats.assign(gallery(5, 5, seed=t), t) == [None] * 25 or t == 2
+    assert seats.layout.shape == (5, 5)
+    frame = gallery(5, 5, seed=9)
+    missing = seats.assign(frame[:10] + frame[12:], 4.0)  # two faces missed
+    assert "A1" in names(missing) and "C2" not in names(missing) and len(missing) == 23
+    x, y, w, h = frame[0]
+    doubled = seats.assign(frame + [(x + 3, y + 2, w, h)], 5.0)
+    assert names(doubled).count("A1") == 1 and doubled[-1] is None
+    assert seats.reflows == []
+
+
+def test_a_reflow_from_five_by_five_to_four_by_four_names_the_seats_afresh():
+    seats = SeatMap()
+    for t in range(10):
+        seats.assign(gallery(5, 5, seed=t), float(t))
+    for t in range(10, 16):
+        tiles = seats.assign(gallery(4, 4, seed=t), float(t))
+    assert len(seats.reflows) == 1
+    reflow = seats.reflows[0]
+    assert reflow.before == (5, 5) and reflow.after == (4, 4) and 10 <= reflow.time_s <= 13
+    assert len(seats.layout.tiles) == 16  # no ghost seats of the old layout
+    assert sorted(names(tiles)) == sorted(f"{r}{c}" for r in "ABCD" for c in range(1, 5))
+
+
+def test_a_student_turning_the_camera_on_gets_a_seat():
+    seats = SeatMap()
+    full = gallery(5, 5)
+    for t in range(5):
+        seats.assign(full[1:], float(t))  # A1's camera off
+    assert len(seats.layout.tiles) == 24
+    for t in range(5, 11):
+        tiles = seats.assign(full, float(t))
+    assert len(seats.layout.tiles) == 25 and names(tiles)[0] == "A1"
+
+
+def test_empty_frames_do_not_reflow():
+    seats = SeatMap()
+    for t in range(3):
+        seats.assign(gallery(5, 5, seed=t), float(t))
+    for t in range(3, 10):
+        assert seats.assign([], float(t)) == []
+    assert seats.reflows == [] and len(seats.layout.tiles) == 25
+
+
+@pytest.mark.parametrize("rows, cols", [(1, 1), (2, 3), (6, 6)])
+def test_other_gallery_shapes(rows, cols):
+    assert Layout.learn([gallery(rows, cols)]).shape == (rows, cols)

@@ -1,8 +1,10 @@
 """Class mood: facial-emotion recognition for an online class.
 
-Run with ``streamlit run app.py``. Live mode streams the browser's camera to this server over
-WebRTC; each frame's faces are found, followed, labelled with their emotion and sent back, and
-the mood of the class is charted. Photo and video modes analyse uploads. Frames and faces stay
+Run with ``streamlit run app.py``. Class mode watches a shared video call: the browser sends the
+call's window once or twice a second, every face gets its seat in the gallery and its emotion,
+and the lesson's mood is kept for a report. Live mode streams the browser's camera to this
+server over WebRTC; each frame's faces are found, followed, labelled and sent back. Photo and
+video modes analyse uploads. Frames and faces stay
 in memory and are never stored. The pages live in ``ui/``.
 """
 
@@ -12,11 +14,13 @@ import streamlit as st
 
 from fer.frame import FrameAnalyzer
 from fer.model_card import ModelError, ModelFiles, read_model_files
+from ui.classroom import class_page
 from ui.live import live_page, session_object
-from ui.settings import model_dir, sidebar_settings
+from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
 
-MODES = ("Live camera", "Photo", "Video")
+MODES = ("Class", "Live camera", "Photo", "Video")
+CLASS_MIN_FACE = 48  # a gallery's faces are 55-100 px; a larger smallest face keeps a 1080p search fast
 
 
 @st.cache_resource(show_spinner="Loading the emotion model...")
@@ -35,14 +39,18 @@ def main() -> None:
                  "Restore the files in model/ (for example with `git checkout model/`) and reload.")
         st.stop()
     mode = st.sidebar.radio("Mode", MODES, horizontal=True, key="mode")
-    settings = sidebar_settings()
+    if mode == "Class":
+        detector = detector_settings(CLASS_MIN_FACE)
+        class_page(files, detector, class_rate())
+        return
+    detector = detector_settings()
     if mode == "Live camera":
-        live_page(files, settings)
+        live_page(files, live_settings(detector))
         return
     analyzer = session_object("upload_analyzer", lambda: FrameAnalyzer.from_model(files))
-    analyzer.detector.config = settings.detector
+    analyzer.detector.config = detector
     if mode == "Photo":
-        photo_page(analyzer, settings.show_probabilities)
+        photo_page(analyzer, show_probabilities())
     else:
         video_page(analyzer)
 

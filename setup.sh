@@ -10,4 +10,7 @@ maxUploadSize = 200
 
 [browser]
 gatherUsageStats = false
+
+[client]
+toolbarMode = "viewer"
 CONFIG

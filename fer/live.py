@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from fer.config import DetectorConfig, StreamConfig
-from fer.faces import Face
+from fer.faces import Face, mean_shares
+from fer.headline import CalmHeadline
 from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
 from fer.stream import StreamAnalyzer
@@ -38,6 +40,7 @@ class Snapshot:
     frames: int = 0  # frames analysed
     frames_with_faces: int = 0
     failed_frames: int = 0  # frames returned unannotated because analysis raised
+    line: str = "No faces in view"  # the calm headline on the class
 
 
 class LiveAnnotator:
@@ -50,6 +53,7 @@ class LiveAnnotator:
                  mood: MoodTimeline | None = None) -> None:
         self._stream = stream
         self.mood = mood or MoodTimeline()
+        self.headline = CalmHeadline()
         self._lock = threading.Lock()
         self._settings = settings
         self._snapshot = Snapshot()
@@ -72,6 +76,7 @@ class LiveAnnotator:
         self._stream.config = settings.stream
         faces = self._stream.analyze(bgr)
         self.mood.update(faces)
+        self._line = self.headline.update(time.monotonic(), len(faces), mean_shares(faces))
         return draw_faces(bgr, faces, show_probabilities=settings.show_probabilities), faces
 
     def __call__(self, frame):
@@ -99,6 +104,6 @@ class LiveAnnotator:
             old = self._snapshot
             self._snapshot = Snapshot(faces=tuple(faces), frames=old.frames + 1,
                                       frames_with_faces=old.frames_with_faces + bool(faces),
-                                      failed_frames=old.failed_frames)
+                                      failed_frames=old.failed_frames, line=self._line)
         return out
 

@@ -92,28 +92,6 @@ class MoodTimeline:
         weights = np.array([r.faces * r.frames for r in rows])
         return weights @ np.array([r.shares for r in rows]) / weights.sum()
 
-    def describe(self, window_s: int = 120, min_change: float = 0.1) -> str:
-        """One plain-language line, e.g. ``12 faces, mostly neutral; sad rising over the last 2 minutes``."""
-        faces, shares = self.current()
-        if faces == 0:
-            return "No faces in view"
-        top = LABELS[int(np.argmax(shares))]
-        line = f"{faces} face{'s' * (faces != 1)}, mostly {top}" if faces > 1 else f"1 face, {top}"
-        rows = [r for r in self.seconds() if r.faces > 0]
-        if rows:
-            recent = [r for r in rows if r.second > rows[-1].second - window_s]
-            half = len(recent) // 2
-            if half >= 2:
-                older = np.mean([r.shares for r in recent[:half]], axis=0)
-                newer = np.mean([r.shares for r in recent[half:]], axis=0)
-                change = newer - older
-                i = int(np.abs(change).argmax())
-                if abs(change[i]) >= min_change:
-                    span = recent[-1].second - recent[0].second + 1
-                    when = f"{round(span / 60)} minutes" if span >= 90 else f"{span} seconds"
-                    line += f"; {LABELS[i]} {'rising' if change[i] > 0 else 'falling'} over the last {when}"
-        return line
-
     def to_csv(self) -> str:
         """The per-second table: second, frames, faces, then one share column per emotion."""
         out = io.StringIO()

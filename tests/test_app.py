@@ -58,6 +58,7 @@ def live_page(monkeypatch, env: str | None = None, secret=None) -> tuple[list[st
     if env is not None:
         monkeypatch.setenv("FER_ICE_SERVERS", env)
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["mode"] = "Live camera"
     if secret is not None:
         at.secrets["FER_ICE_SERVERS"] = secret
     at.run()
@@ -134,3 +135,25 @@ def test_video_mode_on_the_real_video(video_path):
     downloads = {b.label for b in at.get("download_button")}
     assert downloads == {"Download faces per analysed frame (CSV)", "Download the mood per second (CSV)"}
     assert "Moment" in [s.label for s in at.select_slider]
+
+
+@pytest.mark.parametrize("mode, shown, hidden", [
+    ("Class", {"Frames a second from the shared call"}, {"Look for new faces every N frames", "Camera resolution"}),
+    ("Photo", set(), {"Frames a second from the shared call", "Look for new faces every N frames"}),
+    ("Video", set(), {"Frames a second from the shared call", "Look for new faces every N frames"}),
+])
+def test_sidebar_settings_appear_only_in_the_modes_they_affect(mode, shown, hidden):
+    at = app_in_mode(mode)
+    labels = {w.label for kind in ("slider", "select_slider", "selectbox", "checkbox") for w in at.sidebar.get(kind)}
+    assert {"Smallest face (pixels)", "Sensitivity"} <= labels
+    assert shown <= labels and not hidden & labels
+    assert (mode == "Photo") == ("Show the three likeliest emotions per face" in labels)
+
+
+def test_class_mode_is_first_and_starts_stopped():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="mode").value == "Class"
+    assert at.subheader[0].value == "Stopped" and at.metric[0].value == "0"
+    assert any("Stopped: no faces in view" in i.value for i in at.info)
+    assert any("nothing is sent anywhere else" in m.value for m in at.markdown)

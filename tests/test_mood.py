@@ -54,22 +54,6 @@ def test_memory_is_bounded():
     assert len(rows) == 61 and rows[0].second == 439 and rows[-1].second == 499  # 60 closed + current
 
 
-def test_describe():
-    clock = Clock()
-    mood = MoodTimeline(clock=clock)
-    assert mood.describe() == "No faces in view"
-    for _ in range(60):  # a minute of mostly neutral faces
-        mood.update([face("neutral")] * 10 + [face("happy")] * 2)
-        clock.now += 1
-    assert mood.describe() == "12 faces, mostly neutral"
-    for _ in range(60):  # then sadness spreads
-        mood.update([face("neutral")] * 7 + [face("sad")] * 5)
-        clock.now += 1
-    assert mood.describe() == "12 faces, mostly neutral; sad rising over the last 2 minutes"
-    mood.update([face("surprise")])
-    assert mood.describe().startswith("1 face, surprise")
-
-
 def test_csv_schema():
     clock = Clock()
     mood = MoodTimeline(clock=clock)

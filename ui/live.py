@@ -7,6 +7,7 @@ import time
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from fer.faces import mean_shares
 from fer.labels import COLORS_BGR
 from fer.live import LiveAnnotator, LiveSettings
 from fer.model_card import ModelFiles
@@ -27,17 +28,18 @@ def session_object(name: str, make):
     return st.session_state[name]
 
 
-def show_panel(annotator: LiveAnnotator) -> None:
+def show_panel(annotator: LiveAnnotator, playing: bool) -> None:
     # The same six elements on every refresh: Streamlit then updates them in place instead of
-    # leaving stale ones on screen while the element count changes.
+    # leaving stale ones on screen while the element count changes. Stopped, nothing is in view.
     snapshot = annotator.snapshot()
-    st.subheader(annotator.mood.describe())
-    st.metric("Faces in view", len(snapshot.faces))
-    distribution_chart(annotator.mood.current()[1], "share of the faces in view")
+    faces = snapshot.faces if playing else ()
+    st.subheader(snapshot.line if playing else "Stopped")
+    st.metric("Faces in view", len(faces))
+    distribution_chart(mean_shares(faces), "share of the faces in view")
     if not timeline_chart(annotator.mood, last_s=TIMELINE_S, x_label=f"second (last {TIMELINE_S} s)"):
         st.caption("The timeline starts after two seconds with faces in view.")
     lines = []
-    for face in snapshot.faces:
+    for face in faces:
         b, g, r = COLORS_BGR[face.label]
         lines.append(f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face #{face.id}: '
                      f"**{face.label}** ({face.score:.0%})")
@@ -79,8 +81,8 @@ def live_page(files: ModelFiles, settings: LiveSettings) -> None:
                            file_name="class-mood.csv", mime="text/csv", on_click="ignore")
         placeholder = st.empty()
         with placeholder.container():
-            show_panel(annotator)
+            show_panel(annotator, ctx.state.playing)
         while ctx.state.playing:  # refresh until the stream stops; a widget change reruns the script
             time.sleep(PANEL_REFRESH_S)
             with placeholder.container():
-                show_panel(annotator)
+                show_panel(annotator, ctx.state.playing)

@@ -1,0 +1,261 @@
+"""The class page: the shared call, every student's seat and mood, the lesson's record and report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
+from fer.faces import Face
+from fer.labels import LABELS
+from fer.lesson import Lesson
+from fer.lessons import LessonStore, StoreFull
+from fer.model_card import ModelFiles
+from fer.overlay import draw_seats
+from fer.report import class_csv, report_html, seats_csv
+from fer.stream import StreamAnalyzer
+from ui.charts import HEX, distribution_chart
+from ui.share import MAX_SIDE, FrameError, decode_frame, share_component
+
+# A search of the whole frame every frame at 1280x720 (every 3rd at 1920x1080: the stream spreads
+# searches by frame area); faces are followed in between and every face is classified each frame.
+CLASS_STREAM = StreamConfig(detect_every=1, classify_every=1, max_classified=64)
+VIEW_WIDTH = 1280  # the annotated view is sent at most this wide
+STALE_FRAMES = 4  # frame periods without a frame after which sharing counts as stopped
+SMALL_FACE_PX = 40  # faces narrower than this are hard to read: say so
+PRIVACY = """**What Class mood does with the call.** While the teacher shares the call, this page
+sends the picture of the call to the teacher's Class mood server once or twice a second. There the
+faces in it are found and the emotion of each face's expression (angry, disgust, fear, happy, sad,
+surprise, neutral) is estimated by a model. Pictures and faces are analysed in memory and then
+dropped: **no picture, video or face is stored, and nothing is sent anywhere else.** What the
+server keeps, for this lesson only and at most a few hours, is numbers: per second, how many faces
+and the share of each emotion; per seat in the gallery (like "B3"), its estimated mood per minute.
+Those numbers leave the server only when the teacher downloads the report or the CSV files.
+An estimate from a face is not a measure of what anyone feels."""
+
+
+@st.cache_resource
+def lesson_store() -> LessonStore:
+    """The lessons of this server process, shared by every browser session."""
+    return LessonStore()
+
+
+@dataclass
+class Watch:
+    """One browser session's share: its analyzer and what it last showed (no frames)."""
+
+    stream: StreamAnalyzer
+    last_frame: float = 0.0  # time.monotonic() of the latest frame
+    received: tuple[int, int] | None = None  # size of the latest frame
+    captured: tuple[int, int] | None = None  # size of the shared window before any shrinking
+    view: bytes | None = None  # the latest annotated view, JPEG
+    faces: list[Face] = field(default_factory=list)
+    seats: list[str | None] = field(default_factory=list)
+    analyse_ms: float = 0.0
+    message: str | None = None  # the latest problem with a frame
+    stopped: bool = True
+
+
+def watch_state(files: ModelFiles, detector: DetectorConfig) -> Watch:
+    if "class_watch" not in st.session_state:
+        st.session_state["class_watch"] = Watch(StreamAnalyzer.from_model(files, AnalyzerConfig(detector=detector),
+                                                                          CLASS_STREAM))
+    watch = st.session_state["class_watch"]
+    watch.stream.detector.config = detector
+    return watch
+
+
+def current_lesson(store: LessonStore) -> tuple[str | None, Lesson | None]:
+    code = st.query_params.get("lesson")
+    return code, store.get(code)
+
+
+def start_lesson(store: LessonStore, utc_offset_min: int) -> Lesson | None:
+    """The lesson this share adds to: the one in the address if the server holds it, else a new one."""
+    code, lesson = current_lesson(store)
+    if lesson is not None:
+        return lesson
+    try:
+        code, lesson = store.create(utc_offset_min=utc_offset_min)
+    except StoreFull as err:
+        st.session_state["class_error"] = f"Cannot start a lesson: {err}."
+        return None
+    st.query_params["lesson"] = code
+    return lesson
+
+
+def lesson_seconds(lesson: Lesson) -> float:
+    return (datetime.now(UTC) - lesson.started).total_seconds()
+
+
+def take_frame(watch: Watch, lesson: Lesson, payload: dict) -> None:
+    """Analyse one frame of the shared call into the lesson and the session's view."""
+    try:
+        bgr = decode_frame(payload)
+    except FrameError as err:
+        watch.message = f"Skipped a frame: {err}."
+        return
+    started = time.perf_counter()
+    faces = watch.stream.analyze(bgr)
+    seats = lesson.add(faces, lesson_seconds(lesson))
+    watch.analyse_ms = 1000 * (time.perf_counter() - started)
+    view = draw_seats(bgr, faces, seats, VIEW_WIDTH)
+    watch.view = cv2.imencode(".jpg", view, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+    watch.faces, watch.seats = faces, seats
+    watch.received = (bgr.shape[1], bgr.shape[0])
+    captured = payload.get("captured")
+    watch.captured = tuple(captured) if isinstance(captured, list) and len(captured) == 2 else None
+    watch.last_frame = time.monotonic()
+    watch.message = None
+    watch.stopped = False
+
+
+def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
+    st.write("Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat "
+             "like **B3** and a mood, and the class's mood is kept for the lesson's report.")
+    with st.expander("Privacy: what is analysed and what is kept (to show the class)"):
+        st.markdown(PRIVACY)
+    store = lesson_store()
+    code, lesson = current_lesson(store)
+    if code and lesson is None:
+        st.warning("This server no longer holds that lesson (a lesson is dropped after some hours "
+                   "without a viewer). Sharing the call starts a new one.")
+    watch_panel(files, detector, fps)
+
+
+@st.fragment(run_every=2.0)
+def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
+    store = lesson_store()
+    watch = watch_state(files, detector)
+    result = share_component(
+        data={"fps": fps, "max_width": MAX_SIDE[0], "max_height": MAX_SIDE[1], "quality": 0.85},
+        key="share", on_frame_change=lambda: None, on_event_change=lambda: None)
+    event = result.event if isinstance(result.event, dict) else {}
+    if event.get("kind") == "error":
+        watch.message = f"The browser did not share a window: {event.get('message', 'no reason given')}."
+    if event.get("kind") == "stopped":
+        watch.stopped = True
+    if result.frame is not None:
+        lesson = start_lesson(store, int(result.frame.get("tz", 0)) if isinstance(result.frame, dict) else 0)
+        if lesson is not None:
+            take_frame(watch, lesson, result.frame)
+    if time.monotonic() - watch.last_frame > STALE_FRAMES / fps:
+        watch.stopped = True
+    show_watch(watch, *current_lesson(store), fps)
+
+
+def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float) -> None:
+    if "class_error" in st.session_state:
+        st.error(st.session_state.pop("class_error"))
+    if watch.message:
+        st.warning(watch.message)
+    view, panel = st.columns([3, 2])
+    with view:
+        if watch.stopped or watch.view is None:
+            st.info("Stopped: no faces in view. Press **Share the call** and pick the call's window.")
+        else:
+            st.image(watch.view, use_container_width=True, caption=received_caption(watch, fps))
+            small = small_faces_warning(watch)
+            if small:
+                st.warning(small)
+    with panel:
+        st.subheader("Stopped" if watch.stopped else lesson.line if lesson else "No faces in view")
+        faces_now = 0 if watch.stopped else sum(s is not None for s in watch.seats)
+        st.metric("Faces in view", faces_now)
+        shares = lesson.mood.current()[1] if lesson and not watch.stopped else np.zeros(len(LABELS))
+        distribution_chart(shares, "share of the faces in view")
+        if lesson:
+            attention_list(lesson)
+    if lesson is None:
+        return
+    for reflow in lesson.reflows()[-1:]:
+        st.info(f"At {lesson.clock(reflow.time_s):%H:%M:%S} the gallery changed from {reflow.before[0]}x"
+                f"{reflow.before[1]} to {reflow.after[0]}x{reflow.after[1]}: the seats were named afresh.")
+    clock_timeline(lesson)
+    seats_table(lesson)
+    downloads(lesson, code)
+
+
+def received_caption(watch: Watch, fps: float) -> str:
+    width, height = watch.received
+    captured = "" if watch.captured in (None, watch.received) else f" (shrunk from {watch.captured[0]}x{watch.captured[1]})"
+    return (f"Receiving {width}x{height}{captured}, {fps:g} frame{'s' * (fps != 1)} a second; "
+            f"the latest analysed in {watch.analyse_ms:.0f} ms.")
+
+
+def small_faces_warning(watch: Watch) -> str | None:
+    sides = [f.box[2] for f in watch.faces]
+    width, height = watch.received
+    if sides and np.median(sides) < SMALL_FACE_PX:
+        return (f"The faces are about {np.median(sides):.0f} px wide in this {width}x{height} picture: too small to "
+                "read well. Maximise the call's window, or share a screen of at least 1280x720.")
+    if not sides and width * height < 1280 * 720:
+        return (f"The shared picture is only {width}x{height}: a class gallery needs at least 1280x720. "
+                "Maximise the call's window before sharing it.")
+    return None
+
+
+def attention_list(lesson: Lesson) -> None:
+    needs = lesson.needs_attention()
+    if not needs:
+        st.caption("Needs attention: nobody right now.")
+        return
+    lines = [f"**{a.seat}**: " + (f"{a.label} for {a.for_s / 60:.0f} min" if a.reason == "negative"
+                                   else f"no face for {a.for_s / 60:.0f} min" if a.for_s >= 60
+                                   else f"no face for {a.for_s:.0f} s") for a in needs]
+    st.markdown("**Needs attention**  \n" + "  \n".join(lines))
+
+
+def clock_timeline(lesson: Lesson) -> None:
+    rows = [r for r in lesson.mood.seconds() if r.faces > 0]
+    if len(rows) < 2:
+        st.caption("The lesson's timeline starts after two seconds with faces in view.")
+        return
+    step = max(1, len(rows) // 600)  # at most 600 points, whatever the lesson's length
+    table = pd.DataFrame([{"time": lesson.clock(r.second).replace(tzinfo=None), "emotion": label, "share": float(v)}
+                          for r in rows[::step] for label, v in zip(LABELS, r.shares, strict=True)])
+    st.vega_lite_chart(table, {
+        "mark": {"type": "area"}, "height": 220,
+        "encoding": {
+            "x": {"field": "time", "type": "temporal", "title": "clock time",
+                  "axis": {"format": "%H:%M:%S", "labelOverlap": True}},
+            "y": {"field": "share", "type": "quantitative", "stack": "normalize", "axis": {"format": "%"},
+                  "title": "share of the faces"},
+            "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX},
+                      "legend": {"orient": "bottom", "columns": 4, "title": None, "labelFontSize": 13}},
+        },
+    }, use_container_width=True)
+
+
+def seats_table(lesson: Lesson) -> None:
+    rows = lesson.seat_rows()
+    if not rows:
+        return
+    now = lesson.latest_s
+    table = pd.DataFrame([{"seat": r["seat"], "mood": r["label"], "confidence": f"{r['score']:.0%}",
+                           "last seen": "now" if now - r["last_seen_s"] < 5 else f"{now - r['last_seen_s']:.0f} s ago",
+                           **{label: f"{p:.0%}" for label, p in zip(LABELS, r["probabilities"], strict=True)}}
+                          for r in rows])
+    st.dataframe(table, hide_index=True, use_container_width=True)
+
+
+def downloads(lesson: Lesson, code: str | None) -> None:
+    stamp = f"{lesson.clock(0):%Y-%m-%d-%H%M}"
+    left, middle, right = st.columns(3)
+    left.download_button("Download the lesson report (HTML)", lambda: report_html(lesson),
+                         file_name=f"class-mood-{stamp}.html", mime="text/html", on_click="ignore")
+    middle.download_button("Class per second (CSV)", lambda: class_csv(lesson), file_name=f"class-{stamp}.csv",
+                           mime="text/csv", on_click="ignore")
+    right.download_button("Seats per minute (CSV)", lambda: seats_csv(lesson), file_name=f"seats-{stamp}.csv",
+                          mime="text/csv", on_click="ignore")
+    if code and st.button("End this lesson", help="Drop the lesson's record from the server now (download the "
+                                                  "report first); the next share starts a new lesson."):
+        lesson_store().end(code)
+        del st.query_params["lesson"]
+        st.rerun()

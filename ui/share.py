@@ -1,0 +1,135 @@
+"""The "Share the call" button: the browser captures a window, tab or screen and sends its frames.
+
+A Streamlit v2 component (inline HTML and JS, no front-end build). On the button's click the page
+asks the browser for a display capture (``getDisplayMedia``: the teacher picks the call's window),
+draws the captured video onto a canvas at its own size (at most 1920x1080) every ``1 / fps``
+seconds and sends it as a JPEG over the page's own connection to the server: no WebRTC, so no
+TURN server, and no encoder shrinking the picture. Frames leave the browser only for this server.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import cv2
+import numpy as np
+import streamlit as st
+
+MAX_SIDE = (1920, 1080)
+MAX_JPEG_BYTES = 4_000_000  # a 1920x1080 JPEG at the quality sent is well under 1 MB
+
+HTML = """
+<div class="share">
+  <button id="share" type="button">Share the call</button>
+  <button id="stop" type="button" hidden>Stop sharing</button>
+  <span id="status" aria-live="polite">Not sharing.</span>
+</div>
+"""
+
+CSS = """
+.share { display: flex; gap: 0.75rem; align-items: center; font-family: var(--st-font); }
+button { border: none; padding: 0.5rem 1rem; border-radius: var(--st-button-radius); cursor: pointer;
+         background: var(--st-primary-color); color: white; font-size: 1rem; }
+#stop { background: var(--st-red-color); }
+#status { color: var(--st-text-color); }
+"""
+
+JS = """
+// One capture per page; it outlives re-renders of the component (a new frame rate, say).
+let capture = null;
+let mounted = 0;
+
+function stopCapture(setTriggerValue, why) {
+  if (!capture) return;
+  clearInterval(capture.timer);
+  capture.stream.getTracks().forEach((track) => track.stop());
+  capture = null;
+  if (setTriggerValue) setTriggerValue("event", {kind: "stopped", why: why});
+}
+
+function sendFrame(setTriggerValue, maxW, maxH, quality) {
+  const {video, canvas} = capture;
+  const w = video.videoWidth, h = video.videoHeight;
+  if (!w || !h) return;
+  const scale = Math.min(1, maxW / w, maxH / h);
+  canvas.width = Math.round(w * scale);
+  canvas.height = Math.round(h * scale);
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  capture.sent += 1;
+  setTriggerValue("frame", {jpeg: canvas.toDataURL("image/jpeg", quality), width: canvas.width,
+                            height: canvas.height, captured: [w, h], n: capture.sent,
+                            tz: -new Date().getTimezoneOffset()});
+}
+
+export default function ({parentElement, data, setTriggerValue}) {
+  const mount = ++mounted;
+  const share = parentElement.querySelector("#share");
+  const stop = parentElement.querySelector("#stop");
+  const status = parentElement.querySelector("#status");
+  const period = 1000 / Math.max(0.2, Math.min(5, data.fps));
+  const show = () => {
+    share.hidden = !!capture;
+    stop.hidden = !capture;
+    status.textContent = capture ? `Sharing, ${data.fps} frame${data.fps === 1 ? "" : "s"} a second.`
+                                 : "Not sharing.";
+  };
+  const start = () => {
+    clearInterval(capture.timer);
+    capture.timer = setInterval(() => sendFrame(setTriggerValue, data.max_width, data.max_height, data.quality),
+                                period);
+  };
+  share.onclick = async () => {
+    try {
+      const stream = await navigator.mediaDevices.getDisplayMedia(
+        {video: {width: {ideal: data.max_width}, height: {ideal: data.max_height}, frameRate: {ideal: 5}},
+         audio: false});
+      const video = document.createElement("video");
+      video.muted = true;
+      video.srcObject = stream;
+      await video.play();
+      capture = {stream, video, canvas: document.createElement("canvas"), timer: null, sent: 0};
+      stream.getVideoTracks()[0].addEventListener("ended", () => { stopCapture(setTriggerValue, "ended"); show(); });
+      setTriggerValue("event", {kind: "started", tz: -new Date().getTimezoneOffset()});
+      start();
+      sendFrame(setTriggerValue, data.max_width, data.max_height, data.quality);
+    } catch (err) {
+      setTriggerValue("event", {kind: "error", message: `${err.name}: ${err.message}`});
+    }
+    show();
+  };
+  stop.onclick = () => { stopCapture(setTriggerValue, "stop"); show(); };
+  if (capture) start();  // re-rendered while sharing: go on at the new rate
+  show();
+  return () => {
+    if (capture) clearInterval(capture.timer);
+    // Unmounted for good (another mode, the page left) unless a re-render mounts it again at once.
+    setTimeout(() => { if (mounted === mount) stopCapture(null, "unmounted"); }, 1000);
+  };
+}
+"""
+
+share_component = st.components.v2.component("share_the_call", html=HTML, css=CSS, js=JS)
+
+
+class FrameError(ValueError):
+    """A frame from the browser that cannot be used; the message is one line."""
+
+
+def decode_frame(payload: object) -> np.ndarray:
+    """The BGR image of a frame the component sent; :class:`FrameError` for anything else."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("jpeg"), str):
+        raise FrameError("a frame arrived without its picture")
+    header, _, encoded = payload["jpeg"].partition(",")
+    if header != "data:image/jpeg;base64" or len(encoded) > MAX_JPEG_BYTES * 4 // 3 + 4:
+        raise FrameError("a frame arrived that is not a JPEG of a usable size")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise FrameError("a frame arrived damaged") from None
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise FrameError("a frame arrived that could not be decoded")
+    if bgr.shape[1] > MAX_SIDE[0] or bgr.shape[0] > MAX_SIDE[1]:
+        raise FrameError(f"a frame of {bgr.shape[1]}x{bgr.shape[0]} is over 1920x1080")
+    return bgr

@@ -60,7 +60,10 @@ class CalmHeadline:
 
     def update(self, now: float, faces: int, shares: np.ndarray) -> str:
         """Add a frame seen at ``now`` (seconds) and return the line to show."""
-        first = not self._frames
+        # Until faces have been seen, the first frame with faces is shown at once, not held.
+        first = not self._frames or (not self._faces.shown and faces > 0)
+        if first:
+            self._frames.clear()  # the frames before the first faces say nothing of the class
         self._frames.append((now, faces, np.asarray(shares, float)))
         while self._frames[0][0] < now - self.config.window_s:
             self._frames.popleft()

@@ -86,7 +86,8 @@ class Lesson:
         self.seat_map = SeatMap()
         self.headline = CalmHeadline()
         self.seats: dict[str, Seat] = {}
-        self.minutes: dict[tuple[int, str], SeatMinute] = {}  # (minute, seat) -> sums
+        self.minutes: dict[tuple[int, int, str], SeatMinute] = {}  # (minute, layout, seat) -> sums
+        self.layout = 1  # the gallery's layouts are numbered: a seat's name is unique within one
         self.frames_per_minute: dict[int, int] = {}
         self.max_minutes = max_seconds // 60
         self.moments: list[Moment] = []  # every stretch in which a seat needed attention
@@ -106,13 +107,17 @@ class Lesson:
             tiles = self.seat_map.assign([f.box for f in faces], t)
             if self.seat_map.reflows and self.seat_map.reflows[-1].time_s == t:
                 self.seats, self._open = {}, {}  # a new layout: the old seats are gone, none is left as a ghost
+                self.layout += 1
             names = [tile.name if tile else None for tile in tiles]
             for face, name in zip(faces, names, strict=True):
                 if name is not None:
                     self._observe(name, face.probabilities, t)
             seated = [f for f, n in zip(faces, names, strict=True) if n is not None]
             self.mood.update(seated, at=t)
-            self.line = self.headline.update(t, len(seated), mean_shares(seated))
+            # The class's size is its seats with a face seen lately, not this frame's faces: a face
+            # the cascade misses in one frame, or a student glancing away, does not change it.
+            present = sum(t - seat.last_seen < self.attention.absent_s for seat in self.seats.values())
+            self.line = self.headline.update(t, present, mean_shares(seated))
             self._update_attention(t)
             self._count_minute(t, seated, names)
             self.frames += 1
@@ -152,7 +157,7 @@ class Lesson:
         minute = int(t // 60)
         self.frames_per_minute[minute] = self.frames_per_minute.get(minute, 0) + 1
         for face, name in zip(seated, [n for n in names if n is not None], strict=True):
-            cell = self.minutes.setdefault((minute, name), SeatMinute())
+            cell = self.minutes.setdefault((minute, self.layout, name), SeatMinute())
             cell.frames += 1
             cell.totals += face.probabilities
         while len(self.frames_per_minute) > self.max_minutes:  # bounded: the oldest minute goes

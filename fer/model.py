@@ -36,6 +36,17 @@ class ModelConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, record: dict) -> ModelConfig:
+        """The config :meth:`to_dict` wrote, read back from JSON (its lists become tuples).
+
+        Configs written before ``kernel_l2`` was named so call it ``weight_decay``; both are read.
+        """
+        record = dict(record)
+        if "weight_decay" in record:
+            record.setdefault("kernel_l2", record.pop("weight_decay"))
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items()})
+
 
 @dataclass(frozen=True)
 class AugmentConfig:

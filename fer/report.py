@@ -5,7 +5,8 @@
   moments a seat needed attention and the gallery's reflows.
 * :func:`class_csv`: one row per second: the class's faces and each emotion's share.
 * :func:`seats_csv`: one row per seat per minute: frames the face was seen in and its mean
-  probabilities.
+  probabilities; ``layout`` counts the gallery's layouts (a reflow starts the next one, and seat
+  names start afresh with it).
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def class_csv(lesson: Lesson) -> str:
 
 def seats_csv(lesson: Lesson) -> str:
     rows = []
-    for (minute, seat), cell in sorted(lesson.minutes.items(), key=lambda kv: (kv[0][0], seat_key(kv[0][1]))):
+    cells = sorted(lesson.minutes.items(), key=lambda kv: (kv[0][0], kv[0][1], seat_key(kv[0][2])))
+    for (minute, layout, seat), cell in cells:
         mean = cell.totals / cell.frames
-        rows.append([lesson.clock(minute * 60).strftime("%H:%M"), seat, cell.frames,
+        rows.append([lesson.clock(minute * 60).strftime("%H:%M"), layout, seat, cell.frames,
                      lesson.frames_per_minute.get(minute, 0), LABELS[int(mean.argmax())],
                      *(f"{v:.4f}" for v in mean)])
-    return _csv(["minute", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS)], rows)
+    header = ["minute", "layout", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS)]
+    return _csv(header, rows)
 
 
 def _timeline_svg(lesson: Lesson, width: int = 900, height: int = 220) -> str:

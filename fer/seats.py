@@ -117,8 +117,13 @@ class Layout:
 
     def assign(self, boxes: Sequence[Box]) -> list[Tile | None]:
         """The tile of each box, or None. Two boxes in one tile: the nearer to its centre keeps it."""
+        return self.place(boxes)[0]
+
+    def place(self, boxes: Sequence[Box]) -> tuple[list[Tile | None], list[bool]]:
+        """The tile of each box (as :meth:`assign`), and for each whether it lies outside every tile
+        (a box in a tile that another box took is inside, not outside)."""
         if not self.tiles or not len(boxes):
-            return [None] * len(boxes)
+            return [None] * len(boxes), [bool(self.tiles) is False] * len(boxes)
         xy = np.array([(t.x, t.y) for t in self.tiles])
         points = np.array([centre(b) for b in boxes])
         distances = np.linalg.norm(points[:, None] - xy[None], axis=2)
@@ -128,7 +133,15 @@ class Layout:
         for i in np.argsort(distances[np.arange(len(boxes)), nearest], kind="stable"):
             if within[i] and self.tiles[nearest[i]] not in result:
                 result[i] = self.tiles[nearest[i]]
-        return result
+        return result, [not w for w in within]
+
+    def same_as(self, other: Layout) -> bool:
+        """Whether ``other`` has the same tiles, each within a quarter of the tile spacing."""
+        if len(self.tiles) != len(other.tiles) or not self.tiles:
+            return False
+        tolerance = self.reach() / 2
+        return all((a.row, a.col) == (b.row, b.col) and abs(a.x - b.x) <= tolerance and abs(a.y - b.y) <= tolerance
+                   for a, b in zip(self.tiles, other.tiles, strict=True))
 
 
 @dataclass(frozen=True)
@@ -159,24 +172,25 @@ class SeatMap:
                 return [None] * len(boxes)
             self.layout = Layout.learn(with_faces[-LEARN_FRAMES:])
             return self.layout.assign(boxes)
-        tiles = self.layout.assign(boxes)
-        self._misfit_frames = self._misfit_frames + 1 if self._looks_reflowed(boxes, tiles) else 0
-        self._strays.append([centre(b) for b, t in zip(boxes, tiles, strict=True) if t is None])
+        tiles, outside = self.layout.place(boxes)
+        self._misfit_frames = self._misfit_frames + 1 if self._looks_reflowed(boxes, outside) else 0
+        self._strays.append([centre(b) for b, out in zip(boxes, outside, strict=True) if out])
         if self._misfit_frames >= MISFIT_FRAMES or self._stray_stays():
-            before = self.layout.shape
             # Learn from the frames since the change only: the older ones show the old layout.
-            self.layout = Layout.learn(list(self._recent)[-MISFIT_FRAMES:])
-            self.reflows.append(Reflow(time_s, before, self.layout.shape))
+            layout = Layout.learn(list(self._recent)[-MISFIT_FRAMES:])
             self._misfit_frames = 0
             self._strays.clear()
-            tiles = self.layout.assign(boxes)
+            if not layout.same_as(self.layout):  # a stray that makes no tile of its own changes nothing
+                self.reflows.append(Reflow(time_s, self.layout.shape, layout.shape))
+                self.layout = layout
+                tiles = self.layout.assign(boxes)
         return tiles
 
-    def _looks_reflowed(self, boxes: Sequence[Box], tiles: list[Tile | None]) -> bool:
+    def _looks_reflowed(self, boxes: Sequence[Box], outside: list[bool]) -> bool:
         if not boxes:
             return False  # an empty frame (everyone away, the shared window hidden) is no new layout
-        misfits = sum(t is None for t in tiles)
-        empty = len(self.layout.tiles) - (len(tiles) - misfits)
+        misfits = sum(outside)
+        empty = len(self.layout.tiles) - (len(boxes) - misfits)
         return misfits >= MISFIT_SHARE * len(boxes) or (
             empty >= EMPTY_SHARE * len(self.layout.tiles) and misfits >= empty / 2)
 

@@ -81,7 +81,7 @@ def test_seats_moods_and_attention():
     assert [(a.seat, a.reason, a.label) for a in attention] == [("A1", "negative", "sad")]
     assert attention[0].for_s >= 60
     # B2 (index 6) leaves: after absent_s it is a seat with no face, and its seat stays.
-    t = feed(lesson, boxes[:6] + boxes[7:], lambda i: "sad" if i == 0 else "neutral", 40, start=t)
+    t = feed(lesson, boxes[:6] + boxes[7:], lambda i: "sad" if i == 0 else "neutral", 70, start=t)
     attention = {a.seat: a for a in lesson.needs_attention()}
     assert attention["B2"].reason == "no face" and attention["B2"].for_s >= 20
     assert len(lesson.seat_rows()) == 25

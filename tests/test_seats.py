@@ -89,3 +89,13 @@ def test_empty_frames_do_not_reflow():
 @pytest.mark.parametrize("rows, cols", [(1, 1), (2, 3), (6, 6)])
 def test_other_gallery_shapes(rows, cols):
     assert Layout.learn([gallery(rows, cols)]).shape == (rows, cols)
+
+
+def test_a_second_face_found_in_a_tile_every_frame_changes_nothing():
+    seats = SeatMap()
+    for t in range(12):
+        frame = gallery(5, 5, seed=t)
+        x, y, w, h = frame[7]
+        tiles = seats.assign(frame + [(x - 20, y - 15, w + 40, h + 40)], float(t))  # e.g. a blurred backdrop face
+    assert seats.reflows == [] and len(seats.layout.tiles) == 25
+    assert names(tiles).count("B3") == 1 and tiles[-1] is None

@@ -11,22 +11,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
+from fer.config import AnalyzerConfig, DetectorConfig
 from fer.faces import Face
+from fer.frame import FrameAnalyzer
 from fer.labels import LABELS
 from fer.lesson import Lesson
 from fer.lessons import LessonStore, StoreFull
 from fer.model_card import ModelFiles
 from fer.overlay import draw_seats
 from fer.report import class_csv, report_html, seats_csv
-from fer.stream import StreamAnalyzer
 from ui.charts import HEX, distribution_chart
 from ui.share import MAX_SIDE, FrameError, decode_frame, share_component
 
-# A search of the whole frame every frame at 1280x720 (every 3rd at 1920x1080: the stream spreads
-# searches by frame area); faces are followed in between and every face is classified each frame.
-CLASS_STREAM = StreamConfig(detect_every=1, classify_every=1, max_classified=64)
-VIEW_WIDTH = 1280  # the annotated view is sent at most this wide
+VIEW_WIDTH = 1200  # the annotated view is sent at most this wide: about the width the page shows it at
+TAG_PX = 17  # text height of a face's tag in the view
 STALE_FRAMES = 4  # frame periods without a frame after which sharing counts as stopped
 SMALL_FACE_PX = 40  # faces narrower than this are hard to read: say so
 PRIVACY = """**What Class mood does with the call.** While the teacher shares the call, this page
@@ -48,9 +46,14 @@ def lesson_store() -> LessonStore:
 
 @dataclass
 class Watch:
-    """One browser session's share: its analyzer and what it last showed (no frames)."""
+    """One browser session's share: its analyzer and what it last showed (no frames).
 
-    stream: StreamAnalyzer
+    Each frame is searched whole: at one or two frames a second the gallery may have reflowed
+    between two frames, and following faces from the last frame would leave ghosts where they
+    were; a seat's mood is smoothed over frames by the lesson instead.
+    """
+
+    analyzer: FrameAnalyzer
     last_frame: float = 0.0  # time.monotonic() of the latest frame
     received: tuple[int, int] | None = None  # size of the latest frame
     captured: tuple[int, int] | None = None  # size of the shared window before any shrinking
@@ -64,10 +67,9 @@ class Watch:
 
 def watch_state(files: ModelFiles, detector: DetectorConfig) -> Watch:
     if "class_watch" not in st.session_state:
-        st.session_state["class_watch"] = Watch(StreamAnalyzer.from_model(files, AnalyzerConfig(detector=detector),
-                                                                          CLASS_STREAM))
+        st.session_state["class_watch"] = Watch(FrameAnalyzer.from_model(files, AnalyzerConfig(detector=detector)))
     watch = st.session_state["class_watch"]
-    watch.stream.detector.config = detector
+    watch.analyzer.detector.config = detector
     return watch
 
 
@@ -102,10 +104,10 @@ def take_frame(watch: Watch, lesson: Lesson, payload: dict) -> None:
         watch.message = f"Skipped a frame: {err}."
         return
     started = time.perf_counter()
-    faces = watch.stream.analyze(bgr)
+    faces = watch.analyzer.analyze(bgr)
     seats = lesson.add(faces, lesson_seconds(lesson))
     watch.analyse_ms = 1000 * (time.perf_counter() - started)
-    view = draw_seats(bgr, faces, seats, VIEW_WIDTH)
+    view = draw_seats(bgr, faces, seats, VIEW_WIDTH, TAG_PX)
     watch.view = cv2.imencode(".jpg", view, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
     watch.faces, watch.seats = faces, seats
     watch.received = (bgr.shape[1], bgr.shape[0])
@@ -127,6 +129,8 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
         st.warning("This server no longer holds that lesson (a lesson is dropped after some hours "
                    "without a viewer). Sharing the call starts a new one.")
     watch_panel(files, detector, fps)
+    if lesson is not None:  # outside the refreshing panel, so that a download is not cut short by a refresh
+        downloads(lesson, code)
 
 
 @st.fragment(run_every=2.0)
@@ -142,9 +146,12 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
     if event.get("kind") == "stopped":
         watch.stopped = True
     if result.frame is not None:
+        had_lesson = current_lesson(store)[1] is not None
         lesson = start_lesson(store, int(result.frame.get("tz", 0)) if isinstance(result.frame, dict) else 0)
         if lesson is not None:
             take_frame(watch, lesson, result.frame)
+            if not had_lesson:
+                st.rerun()  # the whole page, once: the new lesson's downloads appear
     if time.monotonic() - watch.last_frame > STALE_FRAMES / fps:
         watch.stopped = True
     show_watch(watch, *current_lesson(store), fps)
@@ -155,31 +162,29 @@ def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float
         st.error(st.session_state.pop("class_error"))
     if watch.message:
         st.warning(watch.message)
-    view, panel = st.columns([3, 2])
-    with view:
-        if watch.stopped or watch.view is None:
-            st.info("Stopped: no faces in view. Press **Share the call** and pick the call's window.")
-        else:
-            st.image(watch.view, use_container_width=True, caption=received_caption(watch, fps))
-            small = small_faces_warning(watch)
-            if small:
-                st.warning(small)
-    with panel:
-        st.subheader("Stopped" if watch.stopped else lesson.line if lesson else "No faces in view")
-        faces_now = 0 if watch.stopped else sum(s is not None for s in watch.seats)
-        st.metric("Faces in view", faces_now)
-        shares = lesson.mood.current()[1] if lesson and not watch.stopped else np.zeros(len(LABELS))
-        distribution_chart(shares, "share of the faces in view")
-        if lesson:
-            attention_list(lesson)
+    sharing = not watch.stopped and watch.view is not None
+    line, count = st.columns([3, 1])
+    line.subheader(lesson.line if sharing and lesson else "Stopped")
+    count.metric("Faces in view", sum(s is not None for s in watch.seats) if sharing else 0)
+    if sharing:
+        st.image(watch.view, use_container_width=True, caption=received_caption(watch, fps))
+        small = small_faces_warning(watch)
+        if small:
+            st.warning(small)
+    else:
+        st.info("Stopped: no faces in view. Press **Share the call** and pick the call's window.")
     if lesson is None:
         return
+    shares, attention = st.columns(2)
+    with shares:
+        distribution_chart(lesson.mood.current()[1] if sharing else np.zeros(len(LABELS)), "share of the faces in view")
+    with attention:
+        attention_list(lesson)
     for reflow in lesson.reflows()[-1:]:
         st.info(f"At {lesson.clock(reflow.time_s):%H:%M:%S} the gallery changed from {reflow.before[0]}x"
                 f"{reflow.before[1]} to {reflow.after[0]}x{reflow.after[1]}: the seats were named afresh.")
     clock_timeline(lesson)
     seats_table(lesson)
-    downloads(lesson, code)
 
 
 def received_caption(watch: Watch, fps: float) -> str:
@@ -221,16 +226,16 @@ def clock_timeline(lesson: Lesson) -> None:
     table = pd.DataFrame([{"time": lesson.clock(r.second).replace(tzinfo=None), "emotion": label, "share": float(v)}
                           for r in rows[::step] for label, v in zip(LABELS, r.shares, strict=True)])
     st.vega_lite_chart(table, {
-        "mark": {"type": "area"}, "height": 220,
+        "mark": {"type": "area"},
         "encoding": {
             "x": {"field": "time", "type": "temporal", "title": "clock time",
                   "axis": {"format": "%H:%M:%S", "labelOverlap": True}},
-            "y": {"field": "share", "type": "quantitative", "stack": "normalize", "axis": {"format": "%"},
-                  "title": "share of the faces"},
+            "y": {"field": "share", "type": "quantitative", "stack": True, "axis": {"format": "%"},
+                  "scale": {"domain": [0, 1]}, "title": "share of the faces"},
             "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX},
                       "legend": {"orient": "bottom", "columns": 4, "title": None, "labelFontSize": 13}},
         },
-    }, use_container_width=True)
+    }, use_container_width=True, height=260)
 
 
 def seats_table(lesson: Lesson) -> None:

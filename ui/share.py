@@ -49,6 +49,8 @@ function stopCapture(setTriggerValue, why) {
 }
 
 function sendFrame(setTriggerValue, maxW, maxH, quality) {
+  // The page has gone to another mode or away: the button is no longer on it, so stop sharing.
+  if (!capture.parent.isConnected) { stopCapture(null, "unmounted"); return; }
   const {video, canvas} = capture;
   const w = video.videoWidth, h = video.videoHeight;
   if (!w || !h) return;
@@ -88,7 +90,8 @@ export default function ({parentElement, data, setTriggerValue}) {
       video.muted = true;
       video.srcObject = stream;
       await video.play();
-      capture = {stream, video, canvas: document.createElement("canvas"), timer: null, sent: 0};
+      capture = {stream, video, canvas: document.createElement("canvas"), timer: null, sent: 0,
+                 parent: parentElement};
       stream.getVideoTracks()[0].addEventListener("ended", () => { stopCapture(setTriggerValue, "ended"); show(); });
       setTriggerValue("event", {kind: "started", tz: -new Date().getTimezoneOffset()});
       start();
@@ -99,7 +102,10 @@ export default function ({parentElement, data, setTriggerValue}) {
     show();
   };
   stop.onclick = () => { stopCapture(setTriggerValue, "stop"); show(); };
-  if (capture) start();  // re-rendered while sharing: go on at the new rate
+  if (capture) {  // re-rendered while sharing: go on, at the new rate
+    capture.parent = parentElement;
+    start();
+  }
   show();
   return () => {
     if (capture) clearInterval(capture.timer);

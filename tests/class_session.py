@@ -1,0 +1,235 @@
+"""Drive the class page in a real Chromium that shares a real "video call" tab (run by test_class_browser.py).
+
+Serves a call page (a gallery of real faces_wild photos, the shared face video playing in one
+tile; scripts/call_gallery.py) and app.py on 127.0.0.1, opens the call in one tab and the app in
+another, presses "Share the call" (Chromium picks the call's tab by its title, no dialog) and
+records what the page shows: the size the server receives, the faces, the headline, the seats;
+then downloads the report and CSVs, reloads, reflows the gallery, stops and switches modes.
+Prints one JSON object. Run it in a private network namespace (``unshare -n``), as root.
+
+    unshare -n python tests/class_session.py --rows 5 --cols 5 --width 1280 --height 720 --still 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import http.server
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_PORT, CALL_PORT = 8611, 8612
+CHROMIUM = "/usr/bin/chromium"
+VIDEO = ROOT.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
+
+
+def start_app(log: Path) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(APP_PORT),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{APP_PORT}/_stcore/health", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+
+
+def serve_call(folder: Path) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", CALL_PORT), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def call_page(folder: Path, faces: int, tile: tuple[int, int]) -> None:
+    from scripts.call_gallery import write_call_page
+
+    folder.mkdir(parents=True, exist_ok=True)
+    webm = folder / "singer.webm"  # Debian's Chromium plays WebM, not H.264
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(VIDEO), "-c:v", "libvpx", "-b:v", "1M",
+                    "-an", str(webm)], check=True)
+    write_call_page(folder, faces, tile, video=webm)
+
+
+class ClassPage:
+    """What the app's class page shows, read from its DOM."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def text(self) -> str:
+        return self.page.inner_text("body")
+
+    def received(self) -> tuple[int, int] | None:
+        found = re.search(r"Receiving (\d+)x(\d+)", self.text())
+        return (int(found[1]), int(found[2])) if found else None
+
+    def headline(self) -> str:
+        return self.page.locator("h3").first.inner_text().strip()
+
+    def faces(self) -> int:
+        return int(self.page.get_by_test_id("stMetricValue").first.inner_text())
+
+    def download(self, label: str) -> str:
+        with self.page.expect_download(timeout=60_000) as info:
+            self.page.get_by_role("button", name=label).click()
+        return Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def wait_for(check, timeout: float, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
+def seats_of(seats_csv: str) -> dict[str, int]:
+    """Seat -> frames its face was seen in, summed over the minutes, for the gallery's latest layout."""
+    rows = list(csv.DictReader(io.StringIO(seats_csv)))
+    latest = max((int(r["layout"]) for r in rows), default=0)
+    seen: dict[str, int] = {}
+    for row in rows:
+        if int(row["layout"]) == latest:
+            seen[row["seat"]] = seen.get(row["seat"], 0) + int(row["frames_seen"])
+    return seen
+
+
+def drive(args, downloads: Path, result: dict) -> None:
+    """Fills ``result`` as it goes, so that a failure still tells how far it got."""
+    from playwright.sync_api import sync_playwright
+
+    result.update(layout=f"{args.rows}x{args.cols}", size=[args.width, args.height])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+            "--auto-select-tab-capture-source-by-title=Class call"])
+        context = browser.new_context(accept_downloads=True)
+        call = context.new_page()
+        call.set_viewport_size({"width": args.width, "height": args.height})
+        call.goto(f"http://127.0.0.1:{CALL_PORT}/index.html#{args.rows}x{args.cols}", wait_until="load")
+        app = context.new_page()
+        # The same size as the call's tab: a captured tab arrives at the size of the browser's window.
+        app.set_viewport_size({"width": args.width, "height": args.height})
+        app.goto(f"http://127.0.0.1:{APP_PORT}/", wait_until="domcontentloaded")
+        page = ClassPage(app)
+        share = app.get_by_role("button", name="Share the call")
+        share.wait_for(timeout=90_000)
+        clicked = time.monotonic()
+        share.click()
+        result["received"] = wait_for(page.received, 60, every=0.1)
+        result["seconds_to_first_view"] = round(time.monotonic() - clicked, 2) if result["received"] else None
+        result["lesson_url"] = app.url
+        # The gallery stands still: sample what the page shows once a second.
+        time.sleep(args.settle)
+        samples = []
+        end = time.monotonic() + args.still
+        while time.monotonic() < end:
+            samples.append({"headline": page.headline(), "faces": page.faces(), "received": page.received()})
+            time.sleep(1)
+        result["samples"] = samples
+        app.screenshot(path=str(downloads / "class-page.png"), full_page=False)
+        seats_csv = page.download("Seats per minute (CSV)")
+        result["seats"] = seats_of(seats_csv)
+        result["class_rows"] = len(list(csv.DictReader(io.StringIO(page.download("Class per second (CSV)")))))
+        report = page.download("Download the lesson report (HTML)")
+        result["report_seat_rows"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:\d\d:\d\d", report))
+        result["report_has_gallery_changes"] = "Gallery changes" in report
+
+        if args.reflow:
+            call.evaluate("([r, c]) => setLayout(r, c)", args.reflow)
+            noticed = wait_for(lambda: "the seats were named afresh" in page.text(), 40)
+            time.sleep(args.settle)
+            result["reflow_noticed"] = bool(noticed)
+            result["seats_after_reflow"] = seats_of(page.download("Seats per minute (CSV)"))
+            report = page.download("Download the lesson report (HTML)")
+            result["report_seat_rows_after_reflow"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:", report))
+            result["faces_after_reflow"] = page.faces()
+
+        # A reload keeps the lesson (its code is in the address) and says truthfully that sharing stopped.
+        app.reload(wait_until="domcontentloaded")
+        app.get_by_role("button", name="Share the call").wait_for(timeout=60_000)
+        result["after_reload"] = {
+            "headline": wait_for(lambda: page.headline() if page.headline() == "Stopped" else None, 20),
+            "faces": page.faces(), "url_kept": app.url == result["lesson_url"],
+            "seats": len(seats_of(page.download("Seats per minute (CSV)")))}
+
+        # Share again, then STOP: the page says so and shows no faces.
+        app.get_by_role("button", name="Share the call").click()
+        wait_for(lambda: page.faces() > 0, 60)
+        app.get_by_role("button", name="Stop sharing").click()
+        stopped = wait_for(lambda: page.headline() == "Stopped" and page.faces() == 0, 20)
+        result["after_stop"] = {"stopped": bool(stopped),
+                                "text_has_stopped": "Stopped: no faces in view" in page.text()}
+
+        # Share again, switch to another mode and back: stopped, no stale faces.
+        app.get_by_role("button", name="Share the call").click()
+        wait_for(lambda: page.faces() > 0, 60)
+        app.get_by_text("Photo", exact=True).click()
+        app.get_by_text("A photo (").wait_for(timeout=30_000)
+        app.get_by_text("Class", exact=True).click()
+        app.get_by_role("button", name="Share the call").wait_for(timeout=30_000)
+        back = wait_for(lambda: page.headline() == "Stopped" and page.faces() == 0, 20)
+        result["after_mode_switch"] = {"stopped": bool(back), "headline": page.headline(), "faces": page.faces()}
+        browser.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=5)
+    parser.add_argument("--cols", type=int, default=5)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--still", type=float, default=60, help="seconds of a still gallery to watch")
+    parser.add_argument("--settle", type=float, default=15,
+                        help="seconds from the first view before the still part, and after a reflow")
+    parser.add_argument("--reflow", type=lambda s: [int(v) for v in s.split("x")], default=None,
+                        help="after the still part, reflow the gallery to ROWSxCOLS")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the screenshot")
+    args = parser.parse_args()
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    sys.path.insert(0, str(ROOT))
+    from scripts.call_gallery import tile_size
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "call"
+        call_page(folder, args.rows * args.cols, tile_size(7, 7, 1920, 1080))
+        call_server = serve_call(folder)
+        log = Path(tmp) / "streamlit.log"
+        app = start_app(log)
+        result: dict = {}
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+            drive(args, args.out, result)
+        except Exception as err:  # noqa: BLE001 - reported with the server's log
+            result["error"] = f"{type(err).__name__}: {err}"
+        finally:
+            app.terminate()
+            app.wait(timeout=20)
+            call_server.shutdown()
+        result["server_log_tail"] = log.read_text()[-2000:]
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""End to end: a real Chromium shares a real "video call" tab with the class page.
+
+Runs tests/class_session.py in a private network namespace (root, Debian's Chromium, ffmpeg,
+playwright: .ci/run installs them). The call is a gallery of real faces_wild photos with the
+shared face video playing in its last tile. Saves docs/class-page.png, the screenshot the
+README shows; prints the measured figures (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+from helpers import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def run_session(tmp_path, *args: str) -> dict:
+    assert os.geteuid() == 0, "the browser test makes a network namespace and must run as root"
+    assert shutil.which("unshare") and shutil.which("ffmpeg"), "needs util-linux unshare and ffmpeg"
+    assert os.path.exists("/usr/bin/chromium"), "needs Debian's chromium (apt-get install chromium)"
+    done = subprocess.run(["unshare", "-n", sys.executable, str(ROOT / "tests" / "class_session.py"),
+                           "--out", str(tmp_path), *args], capture_output=True, text=True, timeout=540, cwd=ROOT)
+    assert done.returncode == 0, f"class session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "error" not in result, (result["error"], result["server_log_tail"])
+    samples = result.pop("samples")
+    print("\nclass page figures:", json.dumps({k: v for k, v in result.items() if k != "server_log_tail"}))
+    print("headlines seen:", Counter(s["headline"] for s in samples))
+    print("faces seen:", Counter(s["faces"] for s in samples))
+    return result | {"samples": samples}
+
+
+@pytest.fixture(scope="module")
+def gallery_25(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class25")
+    result = run_session(folder, "--rows", "5", "--cols", "5", "--width", "1280", "--height", "720",
+                         "--still", "60", "--reflow", "4x4")
+    shutil.copy(folder / "class-page.png", ROOT / "docs" / "class-page.png")
+    return result
+
+
+@pytest.fixture(scope="module")
+def gallery_49(tmp_path_factory):
+    return run_session(tmp_path_factory.mktemp("class49"), "--rows", "7", "--cols", "7", "--width", "1920",
+                       "--height", "1080", "--still", "20")
+
+
+def test_the_server_receives_the_shared_tab_at_its_size(gallery_25, gallery_49):
+    assert gallery_25["received"] == [1280, 720] and gallery_49["received"] == [1920, 1080]
+    assert all(s["received"] == [1280, 720] for s in gallery_25["samples"])
+    assert gallery_25["seconds_to_first_view"] <= 10  # the figure itself is reported, not asserted
+
+
+def test_every_face_of_the_gallery_is_found_and_seated(gallery_25, gallery_49):
+    # 24 photos and the video's singer; 48 photos and the singer.
+    assert sorted(s["faces"] for s in gallery_25["samples"])[len(gallery_25["samples"]) // 2] >= 24
+    assert sorted(s["faces"] for s in gallery_49["samples"])[len(gallery_49["samples"]) // 2] >= 46
+    assert 24 <= len(gallery_25["seats"]) <= 25 and 46 <= len(gallery_49["seats"]) <= 49
+
+
+def test_a_still_gallery_keeps_its_seats_and_its_headline(gallery_25):
+    samples = gallery_25["samples"]
+    assert len(samples) >= 50
+    assert len({s["headline"] for s in samples}) == 1, Counter(s["headline"] for s in samples)
+    assert samples[0]["headline"].startswith(("24 faces", "25 faces"))
+    frames = sorted(gallery_25["seats"].values())
+    median = frames[len(frames) // 2]
+    # No seat was renamed or moved: each photo's seat saw its face in nearly every frame (the
+    # singer's seat, in the video's tile, only when he faces the camera).
+    photos = [n for n in frames if n >= median / 2]
+    assert len(photos) >= 24 and min(photos) >= 0.9 * median
+    assert not gallery_25["report_has_gallery_changes"]
+
+
+def test_the_report_and_csvs_have_one_row_per_seat(gallery_25):
+    assert gallery_25["report_seat_rows"] == len(gallery_25["seats"])
+    assert gallery_25["class_rows"] >= 60  # one per second of the lesson
+
+
+def test_a_reflow_names_the_seats_afresh_with_no_ghosts(gallery_25):
+    assert gallery_25["reflow_noticed"]
+    assert 15 <= len(gallery_25["seats_after_reflow"]) <= 16
+    assert gallery_25["report_seat_rows_after_reflow"] == len(gallery_25["seats_after_reflow"])
+    assert gallery_25["faces_after_reflow"] <= 16
+
+
+def test_reload_stop_and_mode_switch_say_what_is_true(gallery_25):
+    reload = gallery_25["after_reload"]
+    assert reload["url_kept"] and reload["headline"] == "Stopped" and reload["faces"] == 0
+    assert reload["seats"] == len(gallery_25["seats_after_reflow"])  # the lesson's record survived
+    assert gallery_25["after_stop"] == {"stopped": True, "text_has_stopped": True}
+    assert gallery_25["after_mode_switch"]["stopped"]

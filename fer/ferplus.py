@@ -49,10 +49,10 @@ class Votes:
 
     def aligned(self, names: np.ndarray) -> np.ndarray:
         """Counts ``(len(names), 10)`` in the order of ``names``; every name must have a line."""
-        index = {p: i for i, p in enumerate(self.paths)}
-        missing = [n for n in names if n not in index]
+        index = {str(p): i for i, p in enumerate(self.paths)}
+        missing = [str(n) for n in names if str(n) not in index]
         if missing:
-            raise VotesError(f"{len(missing)} face(s) have no votes line, e.g. {missing[0]!r}")
+            raise VotesError(f"{len(missing)} face(s) have no votes line, e.g. {missing[0]}")
         return self.counts[[index[n] for n in names]]
 
 
@@ -68,6 +68,7 @@ def load_votes(path: str | Path) -> Votes:
             header = next(reader, None)
             if header is None or tuple(c.strip() for c in header) != HEADER:
                 raise VotesError(f"{path}: line 1: expected the header {','.join(HEADER)}")
+            seen: set[str] = set()
             for row in reader:
                 where = f"{path}: line {reader.line_num}"
                 if len(row) != len(HEADER):
@@ -82,6 +83,9 @@ def load_votes(path: str | Path) -> Votes:
                     raise VotesError(f"{where}: vote counts must be non-negative with at least one vote")
                 if row[13] not in ("yes", "no"):
                     raise VotesError(f"{where}: matched must be 'yes' or 'no', not {row[13]!r}")
+                if row[0] in seen:
+                    raise VotesError(f"{where}: {row[0]} has a line already")
+                seen.add(row[0])
                 paths.append(row[0])
                 splits.append(row[1])
                 counts.append(votes)
@@ -90,8 +94,6 @@ def load_votes(path: str | Path) -> Votes:
         raise VotesError(f"{path}: cannot be read as a votes CSV ({err})") from err
     if not paths:
         raise VotesError(f"{path}: no votes (header only)")
-    if len(set(paths)) != len(paths):
-        raise VotesError(f"{path}: a path appears on more than one line")
     return Votes(np.asarray(paths), np.asarray(splits), np.asarray(counts, np.int64), np.asarray(matched))
 
 

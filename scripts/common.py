@@ -1,4 +1,4 @@
-"""What the scripts share: where the data lies beside the checkout, and what machine this is."""
+"""What the scripts share: where the data lies beside the checkout, the machine, memory and video frames."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import os
 import platform
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_DATA = SHARED / "fer2013" / "fer2013-images.tar.gz"
 DEFAULT_VOTES = SHARED / "fer2013" / "ferplus_votes.csv"
 DEFAULT_VIDEO = SHARED / "video" / "short_hamilton_clip.mp4"
+EVERY_FRAME = 1e-9  # a VideoReader sampling interval that keeps every frame
 
 
 def machine() -> str:
@@ -21,3 +24,19 @@ def machine() -> str:
         cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
                     if line.startswith("model name")), cpu)
     return f"{cpu}, {os.cpu_count()} logical cores"
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of process ``pid`` (default: this one) now, MB; Linux only."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+def video_frames(video: str | Path, every_s: float = EVERY_FRAME) -> list[np.ndarray]:
+    """The HxWx3 BGR frames of ``video``, one every ``every_s`` seconds (default: all of them)."""
+    from fer.media import VideoReader
+
+    with VideoReader(Path(video), every_s) as reader:
+        return [sample.bgr for sample in reader]

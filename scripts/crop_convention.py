@@ -5,23 +5,19 @@ live faces the way the training faces were cropped, this upsamples FER2013 faces
 (so the box is never clipped), runs the cascade and reports the box as a fraction of the
 original 48x48 image. A box side near 1.0 and an offset near 0 mean "crop exactly the box".
 
-    python scripts/crop_convention.py --faces 1500
+    python -m scripts.crop_convention --faces 1500
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from fer.data import load_fer2013  # noqa: E402
-from scripts.common import DEFAULT_DATA  # noqa: E402
+from fer.data import load_fer2013
+from scripts.common import DEFAULT_DATA
 
 UPSCALE = 8  # 48 px -> 384 px, well inside the cascade's working range
 PAD = 96

@@ -1,38 +1,101 @@
-"""Evaluate the shipped model exactly as the app serves it.
+"""Evaluate the served model exactly as the app serves it, against both label sets.
 
-Runs ``model/emotion_cnn.tflite`` through the LiteRT runtime (``fer.classifier``), with and
-without the app's test-time augmentation (horizontal flip), on PublicTest and PrivateTest.
-Prints accuracy, macro-F1 and per-class precision/recall; writes ``model/confusion_matrix.png``,
-``model/training_curves.png`` and the metrics into ``model/metadata.json``.
+Runs ``model/emotion_cnn.tflite`` through the LiteRT runtime (``fer.classifier``) on PublicTest and
+PrivateTest, in two views: each face as seen (``single_view``), and as served (``mirror_views``:
+the probabilities of the face and of its mirror image, averaged, by the app's own
+``fer.emotions.FaceClassifier``). Each is scored against two label sets:
 
-    python scripts/evaluate.py
+* ``fer2013``: the original FER2013 labels, every face;
+* ``ferplus``: the FER+ majority labels (``--votes``): the plurality of the ten vote columns; faces
+  whose plurality is contempt, unknown or NF (not a face), or tied, are left out and counted.
+
+Prints accuracy, macro-F1 and per-class precision/recall; sets the card's ``metrics``; writes
+``model/confusion_matrix.png`` (FER2013), ``model/confusion_matrix_ferplus.png`` (FER+), both of
+the served PrivateTest figures, and ``model/training_curves.png``.
+
+    python -m scripts.evaluate
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
+from fer.classifier import EmotionClassifier
+from fer.data import DataError, FerData, load_fer2013
+from fer.emotions import FaceClassifier
+from fer.ferplus import Votes, VotesError, load_votes, majority_labels
+from fer.labels import LABELS
+from fer.metrics import Report, classification_report
+from fer.model_card import MODEL_DIR, VIEWS, ModelError, read_model_files
+from scripts.common import DEFAULT_DATA, DEFAULT_VOTES
 
-from fer.classifier import METADATA_NAME, MODEL_DIR, EmotionClassifier, read_model_files  # noqa: E402
-from fer.data import load_fer2013  # noqa: E402
-from fer.labels import LABELS  # noqa: E402
-from fer.metrics import Report, classification_report  # noqa: E402
-from scripts.common import DEFAULT_DATA  # noqa: E402
+BATCH = 64  # faces per model call, as in a crowded frame
+SPLITS = ("PublicTest", "PrivateTest")
+LABEL_SETS = {
+    "fer2013": "the original FER2013 labels, every face",
+    "ferplus": "FER+ majority: the plurality of the ten vote columns (neutral, happiness, surprise, sadness, "
+               "anger, disgust, fear, contempt, unknown, NF); faces whose plurality is contempt, unknown or NF, "
+               "or tied, are left out",
+}
+VIEW_NAMES = {"single_view": "each face as seen", "mirror_views": f"as served: {VIEWS}"}
 
-BATCH = 64
+
+def view_probabilities(classifier: FaceClassifier, faces: np.ndarray) -> np.ndarray:
+    """``(N, 7)`` probabilities of uint8 faces ``(N, 48, 48)`` in ``classifier``'s views.
+
+    Each batch is laid side by side in one gray strip with a box per face, so that the app's own
+    crop (an identity on a 48x48 face) and views code run unchanged.
+    """
+    side = faces.shape[1]
+    out = []
+    for i in range(0, len(faces), BATCH):
+        batch = faces[i:i + BATCH]
+        boxes = [(k * side, 0, side, side) for k in range(len(batch))]
+        out.append(classifier.both_views(np.hstack(list(batch)), boxes))
+    return np.concatenate(out)
 
 
-def predict(classifier: EmotionClassifier, faces: np.ndarray) -> np.ndarray:
-    """Class indices for uint8 faces ``(N, 48, 48)``, in batches as the app would send them."""
-    x = faces[..., None].astype(np.float32)
-    return np.concatenate([classifier(x[i:i + BATCH]).argmax(1) for i in range(0, len(x), BATCH)])
+def ferplus_majority(counts: np.ndarray) -> tuple[np.ndarray, dict]:
+    """FER+ majority labels (``-1``: left out) and how many faces were kept and left out, and why."""
+    labels = majority_labels(counts)
+    tied = (counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1
+    return labels, {"faces": len(labels), "kept": int((labels >= 0).sum()),
+                    "left_out_no_class": int(((labels < 0) & ~tied).sum()), "left_out_tied": int(tied.sum())}
+
+
+def describe(report: Report) -> str:
+    recall = " ".join(f"{k} {v:.2f}" for k, v in report.recall.items())
+    precision = " ".join(f"{k} {v:.2f}" for k, v in report.precision.items())
+    return (f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  ({int(report.confusion.sum())} faces)\n"
+            f"      recall    {recall}\n      precision {precision}")
+
+
+def evaluate(classify, data: FerData, votes: Votes) -> tuple[dict, dict[str, Report]]:
+    """Scores by label set, split and view (with the FER+ face counts), and the served PrivateTest
+    report of each label set."""
+    classifiers = {"single_view": FaceClassifier(classify, mirror_views=False),
+                   "mirror_views": FaceClassifier(classify, mirror_views=True)}
+    scores: dict[str, dict] = {"ferplus_faces": {}, "fer2013": {}, "ferplus": {}}
+    served = {}
+    for split in SPLITS:
+        part = data.split(split)
+        majority, scores["ferplus_faces"][split] = ferplus_majority(votes.aligned(part.names))
+        rated = majority >= 0
+        for view, classifier in classifiers.items():
+            predicted = view_probabilities(classifier, part.faces).argmax(axis=1)
+            reports = {"fer2013": classification_report(part.labels, predicted),
+                       "ferplus": classification_report(majority[rated], predicted[rated])}
+            for label_set, report in reports.items():
+                scores[label_set].setdefault(split, {})[view] = report.to_dict()
+                print(f"{label_set:7s} {split:11s} {view:12s} {describe(report)}", flush=True)
+                if split == "PrivateTest" and view == "mirror_views":
+                    served[label_set] = report
+    return scores, served
 
 
 def plot_confusion(report: Report, title: str, path: Path) -> None:
@@ -41,7 +104,7 @@ def plot_confusion(report: Report, title: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = report.confusion / report.confusion.sum(axis=1, keepdims=True)
+    rows = report.confusion / np.maximum(report.confusion.sum(axis=1, keepdims=True), 1)
     fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
     ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
     for i in range(len(LABELS)):
@@ -52,13 +115,19 @@ def plot_confusion(report: Report, title: str, path: Path) -> None:
     ax.set_yticks(range(len(LABELS)), LABELS)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
+# PublicTest accuracies a run's history may hold: runs before FER+ logged ``val_accuracy`` (FER2013 labels).
+PUBLIC_CURVES = {"val_accuracy": "PublicTest, FER2013 labels", "public_fer2013": "PublicTest, FER2013 labels",
+                 "public_ferplus": "PublicTest, FER+ majority labels"}
+
+
 def plot_history(history: list[dict], path: Path) -> None:
+    """Loss and accuracy per epoch, with the chosen epoch (the last one flagged ``best``) marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -68,11 +137,14 @@ def plot_history(history: list[dict], path: Path) -> None:
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 4), dpi=110)
     loss_ax.plot(epochs, [h["loss"] for h in history], label="Training (augmented)")
     loss_ax.plot(epochs, [h["val_loss"] for h in history], label="PublicTest")
-    loss_ax.set_title("loss (with label smoothing)")
+    loss_ax.set_title("cross-entropy (Training's with label smoothing)")
     acc_ax.plot(epochs, [h["accuracy"] for h in history], label="Training (augmented)")
-    acc_ax.plot(epochs, [h["val_accuracy"] for h in history], label="PublicTest")
-    best = max(history, key=lambda h: h["val_accuracy"])
-    acc_ax.axvline(best["epoch"], color="grey", linestyle=":", label=f"chosen: epoch {best['epoch']}")
+    for key, label in PUBLIC_CURVES.items():
+        if key in history[0]:
+            acc_ax.plot(epochs, [h[key] for h in history], label=label)
+    chosen = [h["epoch"] for h in history if h.get("best")]
+    if chosen:
+        acc_ax.axvline(chosen[-1], color="grey", linestyle=":", label=f"chosen: epoch {chosen[-1]}")
     acc_ax.set_title("accuracy")
     for ax in (loss_ax, acc_ax):
         ax.set_xlabel("epoch")
@@ -86,37 +158,28 @@ def plot_history(history: list[dict], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="FER2013 (CSV, image folder or tar)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="FER2013 image release (folder or tar)")
+    parser.add_argument("--votes", type=Path, default=DEFAULT_VOTES, help="FER+ votes for every face of --data")
     args = parser.parse_args(argv)
 
-    files = read_model_files(args.model_dir)
-    data = load_fer2013(args.data)
-    metrics: dict[str, dict] = {}
-    for tta in (False, True):
-        classifier = EmotionClassifier(files, flip_tta=tta)
-        for split in ("PublicTest", "PrivateTest"):
-            part = data.split(split)
-            report = classification_report(part.labels, predict(classifier, part.faces))
-            key = f"{split}{'_flip_tta' if tta else ''}"
-            metrics[key] = report.to_dict()
-            print(f"{split:12s} {'flip TTA' if tta else 'single  '}  accuracy {report.accuracy:.4f}  "
-                  f"macro-F1 {report.macro_f1:.4f}  recall "
-                  + " ".join(f"{k} {v:.2f}" for k, v in report.recall.items()), flush=True)
-            if tta and split == "PrivateTest":
-                served = report
-
-    metadata = dict(files.metadata)
-    metadata["metrics"] = {
-        "served": "PrivateTest_flip_tta",
-        "note": "measured on the TFLite file through LiteRT, as the app runs it; by scripts/evaluate.py",
-        "data": args.data.name,
-        **metrics,
-    }
-    (args.model_dir / METADATA_NAME).write_text(json.dumps(metadata, indent=1) + "\n")
-    plot_confusion(served, f"PrivateTest, served model (flip TTA): accuracy {served.accuracy:.1%}, "
-                           f"macro-F1 {served.macro_f1:.3f}", args.model_dir / "confusion_matrix.png")
-    plot_history(metadata["training"]["history"], args.model_dir / "training_curves.png")
-    print(f"wrote metrics to {args.model_dir / METADATA_NAME}, confusion_matrix.png, training_curves.png")
+    try:
+        files = read_model_files(args.model_dir)
+        scores, served = evaluate(EmotionClassifier(files), load_fer2013(args.data), load_votes(args.votes))
+    except (ModelError, DataError, VotesError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    metrics = {"by": "scripts.evaluate", "note": "the TFLite file through LiteRT, as the app runs it",
+               "data": args.data.name, "votes": args.votes.name, "served": "mirror_views", "views": VIEW_NAMES,
+               "label_sets": LABEL_SETS, **scores}
+    card_path = replace(files.card, metrics=metrics).write(args.model_dir)
+    for label_set, name, title in (("fer2013", "confusion_matrix.png", "FER2013 labels"),
+                                   ("ferplus", "confusion_matrix_ferplus.png", "FER+ majority labels")):
+        report = served[label_set]
+        plot_confusion(report, f"PrivateTest, {title}, served model (mirror views): accuracy {report.accuracy:.1%}, "
+                               f"macro-F1 {report.macro_f1:.3f}", args.model_dir / name)
+    plot_history(files.card.training["history"], args.model_dir / "training_curves.png")
+    print(f"wrote the metrics to {card_path}; confusion_matrix.png, confusion_matrix_ferplus.png, "
+          f"training_curves.png beside it")
     return 0
 
 

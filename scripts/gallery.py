@@ -5,24 +5,20 @@ shows one FER2013 PrivateTest face, taken at evenly spaced positions of the spli
 seven emotions appear), enlarged to ``--face-px`` and set on a blurred copy of itself, the way
 call apps blur a background. Same arguments, same image.
 
-    python scripts/gallery.py --out gallery.png
+    python -m scripts.gallery --out gallery.png
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from fer.data import load_fer2013  # noqa: E402
-from scripts.common import DEFAULT_DATA  # noqa: E402
+from fer.data import load_fer2013
+from scripts.common import DEFAULT_DATA
 
 
 def gallery_tile(face: np.ndarray, width: int, height: int, face_px: int) -> np.ndarray:
@@ -107,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(the benchmark's gallery)")
     parser.add_argument("--out", type=Path, help="also save the annotated gallery here (PNG)")
     args = parser.parse_args(argv)
-    from fer import Analyzer, AnalyzerConfig, DetectorConfig
+    from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
     from fer.overlay import draw_faces
 
     width, height = (int(v) for v in args.size.split("x"))
@@ -117,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
           f"in a {width}x{height} gallery")
     for name, detector in (("default", DetectorConfig()),
                            ("sensitivity high", DetectorConfig(scale_factor=1.05, min_neighbors=3))):
-        analyzer = Analyzer(AnalyzerConfig(detector=detector))
+        analyzer = FrameAnalyzer.from_model(config=AnalyzerConfig(detector=detector))
         analyzer.analyze(gallery)
         start = time.perf_counter()
         found = analyzer.analyze(gallery)

@@ -32,11 +32,8 @@ import time
 import warnings
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: keep stdout clean
-warnings.filterwarnings("ignore", message=r"(?s).*(tf\.lite\.Interpreter is deprecated|pkg_resources)")
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
 PEER_VERSION = "25.10.3"
 
@@ -101,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 1 or args.repeat < 1 or args.warmup < 0:
         parser.error("--rounds and --repeat must be at least 1, --warmup at least 0")
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: keep stdout clean
+    warnings.filterwarnings("ignore", message=r"(?s).*(tf\.lite\.Interpreter is deprecated|pkg_resources)")
     FER, tf = load_peer()
     frames = read_video(args.video)
     image = None

@@ -3,10 +3,11 @@
 Full-integer quantisation (int8 weights and activations; float32 input and output, so the
 serving contract is unchanged), calibrated on ``--calibration`` FER2013 Training faces picked
 with a fixed seed. Each live session's interpreter then holds a quarter of the float weights'
-memory. Updates ``metadata.json`` (checksum, size, how it was quantised, agreement with the float
-Keras model on PublicTest faces); ``scripts/evaluate.py`` then measures the served accuracy.
+memory. Sets the card's ``quantization`` section (how it was quantised, agreement with the float
+Keras model on PublicTest faces) and the served file's checksum; ``scripts.evaluate`` then
+measures the served accuracy.
 
-    python scripts/quantize.py && python scripts/evaluate.py
+    python -m scripts.quantize && python -m scripts.evaluate
 """
 
 from __future__ import annotations
@@ -14,22 +15,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
-import sys
+from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
+from fer.classifier import EmotionClassifier
+from fer.data import load_fer2013
+from fer.model_card import KERAS_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
+from fer.preprocessing import model_input
+from scripts.common import DEFAULT_DATA
 
-from fer.classifier import METADATA_NAME, MODEL_DIR, TFLITE_NAME, EmotionClassifier, ModelFiles, sha256  # noqa: E402
-from fer.data import load_fer2013  # noqa: E402
-from scripts.common import DEFAULT_DATA  # noqa: E402
-
-KERAS_NAME = "emotion_cnn.keras"
 AGREEMENT_FACES = 512
 
 
@@ -51,18 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibration", type=int, default=500, help="Training faces to calibrate on")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 
     import keras
 
+    card = ModelCard.read(args.model_dir)
     model = keras.models.load_model(args.model_dir / KERAS_NAME, compile=False)
     data = load_fer2013(args.data)
     train = data.split("Training").faces
     picks = np.random.default_rng(args.seed).choice(len(train), args.calibration, replace=False)
-    tflite = quantize(model, train[picks][..., None].astype(np.float32))
+    tflite = quantize(model, model_input(train[picks]))
 
-    faces = data.split("PublicTest").faces[:AGREEMENT_FACES][..., None].astype(np.float32)
+    faces = model_input(data.split("PublicTest").faces[:AGREEMENT_FACES])
     float_probs = model.predict(faces, batch_size=256, verbose=0)
-    int8_probs = EmotionClassifier(ModelFiles(tflite, {}), flip_tta=False)(faces)
+    int8_probs = EmotionClassifier(ModelFiles(tflite, card))(faces)
     agreement = {"faces": len(faces), "split": "PublicTest",
                  "same_label": round(float((float_probs.argmax(1) == int8_probs.argmax(1)).mean()), 4),
                  "max_abs_diff": round(float(np.abs(float_probs - int8_probs).max()), 4)}
@@ -71,18 +70,16 @@ def main(argv: list[str] | None = None) -> int:
 
     tflite_path = args.model_dir / TFLITE_NAME
     tflite_path.write_bytes(tflite)
-    metadata_path = args.model_dir / METADATA_NAME
-    metadata = json.loads(metadata_path.read_text())
-    metadata["files"][TFLITE_NAME] = {"sha256": sha256(tflite), "bytes": len(tflite)}
-    metadata["quantization"] = {
+    quantization = {
         "scheme": "full integer: int8 weights and activations, float32 input and output",
         "calibration": {"split": "Training", "faces": args.calibration, "seed": args.seed},
         "agreement_with_float_keras": agreement,
-        "by": "scripts/quantize.py",
+        "by": "scripts.quantize",
     }
-    metadata.pop("parity", None)  # the float file's parity no longer describes the served file
-    metadata_path.write_text(json.dumps(metadata, indent=1) + "\n")
-    print(f"wrote {tflite_path} ({len(tflite):,} B) and {metadata_path}; now run scripts/evaluate.py")
+    # The float file's parity and any metrics measured on it no longer describe the served file.
+    card = replace(card, quantization=quantization, parity={}, metrics={}).with_file(TFLITE_NAME, tflite)
+    card_path = card.write(args.model_dir)
+    print(f"wrote {tflite_path} ({len(tflite):,} B) and {card_path}; now run python -m scripts.evaluate")
     return 0
 
 

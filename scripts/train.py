@@ -7,8 +7,8 @@ PrivateTest once at the end. Everything a run needs to be repeated or resumed li
 folder: ``config.json`` (all settings), ``history.json`` (per-epoch metrics), ``best.keras``
 (the chosen classifier) and ``last.keras`` (classifier + augmentation + optimizer state).
 
-    python scripts/train.py --data ../shared/data/fer2013/fer2013-images.tar.gz --run runs/main
-    python scripts/train.py --run runs/main --resume      # continue an interrupted run
+    python -m scripts.train --data ../shared/data/fer2013/fer2013-images.tar.gz --run runs/main
+    python -m scripts.train --run runs/main --resume      # continue an interrupted run
 
 Works under any Keras 3 backend (``KERAS_BACKEND=tensorflow|jax|torch``).
 """
@@ -18,21 +18,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from fer.data import FerData, load_fer2013  # noqa: E402
-from fer.ferplus import Votes, load_votes, majority_labels, soft_targets  # noqa: E402
-from fer.labels import LABELS  # noqa: E402
-from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model  # noqa: E402
-from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, machine  # noqa: E402
+from fer.data import FerData, load_fer2013
+from fer.ferplus import Votes, load_votes, majority_labels, soft_targets
+from fer.labels import LABELS
+from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model
+from fer.preprocessing import model_input
+from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, machine
 
 NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and biases (not saved with the optimizer)
 
@@ -112,7 +109,7 @@ def prepare(data: FerData, votes: Votes, cfg: TrainConfig, training: bool) -> Sp
                            original)
         if training:
             data, targets, counts = data.select(rated), targets[rated], counts[rated]
-    return Split(data.faces[..., None].astype(np.float32), targets, data.labels, majority_labels(counts))
+    return Split(model_input(data.faces), targets, data.labels, majority_labels(counts))
 
 
 def time_precisions(candidates: tuple[str, ...], batch_size: int, build) -> dict[str, float]:
@@ -214,12 +211,13 @@ def build_trainer(model_cfg: ModelConfig, augment_cfg: AugmentConfig, train_cfg:
 
 def main(argv: list[str] | None = None) -> int:
     args, train_cfg, model_cfg, augment_cfg = parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
     run: Path = args.run
     run.mkdir(parents=True, exist_ok=True)
     if args.resume:
         saved = json.loads((run / "config.json").read_text())
         train_cfg = TrainConfig(**saved["train"])
-        model_cfg = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved["model"].items()})
+        model_cfg = ModelConfig.from_dict(saved["model"])
         augment_cfg = AugmentConfig(**saved["augment"])
 
     import keras

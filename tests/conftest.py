@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import SHARED, video_frames
+from helpers import SHARED
+
+from scripts.common import video_frames
 
 FER_TAR = SHARED / "fer2013" / "fer2013-images.tar.gz"
 FER_CSV = SHARED / "fer2013" / "fer2013_first1167rows.csv.gz"

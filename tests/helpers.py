@@ -11,11 +11,9 @@ import numpy as np
 from fer.detection import FaceDetector
 from fer.faces import Box, Face
 from fer.labels import LABELS
-from fer.media import VideoReader
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-EVERY_FRAME = 1e-9  # a VideoReader sampling interval that keeps every frame
 
 
 def make_face(box: Box = (0, 0, 10, 10), label: str = "neutral", score: float = 0.9,
@@ -24,12 +22,6 @@ def make_face(box: Box = (0, 0, 10, 10), label: str = "neutral", score: float = 
     rest = (1 - score) / (len(LABELS) - 1)
     probabilities = np.array([score if name == label else rest for name in LABELS], np.float32)
     return Face(box, probabilities, face_id)
-
-
-def video_frames(path: Path, every_s: float = EVERY_FRAME) -> list[np.ndarray]:
-    """The BGR frames of a video, one every ``every_s`` seconds (default: all of them)."""
-    with VideoReader(path, every_s) as reader:
-        return [sample.bgr for sample in reader]
 
 
 class CountingDetector(FaceDetector):

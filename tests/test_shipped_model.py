@@ -1,62 +1,112 @@
-"""The model in model/: its files, its metadata and the claims made about it."""
+"""The model in model/: its files, its card and the figures the card and the README claim."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT, SHARED
 
-from fer.classifier import MODEL_DIR, EmotionClassifier, read_model_files, sha256
+from fer.classifier import EmotionClassifier
 from fer.config import CropConfig
+from fer.emotions import mirror
+from fer.ferplus import load_votes, majority_labels
 from fer.labels import LABELS
 from fer.metrics import classification_report
+from fer.model import ModelConfig, build_model
+from fer.model_card import (
+    KERAS_NAME,
+    MODEL_DIR,
+    TFLITE_NAME,
+    VIEWS,
+    ModelCard,
+    face_crop,
+    sha256,
+    shipped_model_files,
+)
+from fer.preprocessing import model_input
+
+VOTES_CSV = SHARED / "fer2013" / "ferplus_votes.csv"
+SPLITS = ("PublicTest", "PrivateTest")
 
 
 @pytest.fixture(scope="module")
-def metadata():
-    return json.loads((MODEL_DIR / "metadata.json").read_text())
+def card() -> ModelCard:
+    return ModelCard.read(MODEL_DIR)
 
 
-def test_checksums_match_metadata(metadata):
-    for name in ("emotion_cnn.keras", "emotion_cnn.tflite"):
+def test_checksums_match_the_card(card):
+    for name in (KERAS_NAME, TFLITE_NAME):
         data = (MODEL_DIR / name).read_bytes()
-        assert metadata["files"][name] == {"sha256": sha256(data), "bytes": len(data)}
+        assert card.files[name] == {"sha256": sha256(data), "bytes": len(data)}
+    assert shipped_model_files().card == card  # and the served file passes the card's checks
 
 
-def test_metadata_describes_the_contract(metadata):
-    assert metadata["labels"] == list(LABELS)
-    assert metadata["input"]["shape"] == [None, 48, 48, 1] and metadata["input"]["dtype"] == "float32"
-    assert metadata["input"]["range"] == [0, 255]
-    assert metadata["output"]["shape"] == [None, 7]
-    assert metadata["face_crop"]["margin"] == CropConfig().margin  # the app crops as the model expects
-    assert metadata["training"]["hardware"] and metadata["training"]["wall_time_s"] > 0
-    assert (MODEL_DIR / "emotion_cnn.tflite").stat().st_size <= 20 * 2**20
+def test_card_describes_the_contract(card):
+    assert card.labels == LABELS
+    assert card.input["shape"] == [None, 48, 48, 1] and card.input["dtype"] == "float32"
+    assert card.input["range"] == [0, 255]
+    assert card.output["shape"] == [None, 7]
+    assert card.face_crop == face_crop(CropConfig())  # the app crops as the model expects
+    assert card.views == VIEWS
+    assert card.training["hardware"] and card.training["wall_time_s"] > 0
+    assert (MODEL_DIR / TFLITE_NAME).stat().st_size <= 20 * 2**20
+    assert card.quantization["scheme"].startswith("full integer") and not card.parity  # parity was the float file's
 
 
-def test_int8_file_agrees_with_the_float_keras_model_as_metadata_claims(fer_faces, metadata):
+def test_the_cards_config_rebuilds_the_shipped_architecture(card):
     import keras
 
-    claimed = metadata["quantization"]["agreement_with_float_keras"]
-    faces = fer_faces.split(claimed["split"]).faces[:claimed["faces"]][..., None].astype(np.float32)
-    model = keras.models.load_model(MODEL_DIR / "emotion_cnn.keras")
+    # The shipped card predates ``kernel_l2``: its model config calls it ``weight_decay``.
+    config = ModelConfig.from_dict(card.training["model"])
+    assert config.dense_units == tuple(card.training["model"]["dense_units"])
+    shipped = keras.models.load_model(MODEL_DIR / KERAS_NAME, compile=False)
+    assert build_model(config).count_params() == shipped.count_params() == card.parameters
+
+
+def test_int8_file_agrees_with_the_float_keras_model_as_the_card_claims(fer_faces, card):
+    import keras
+
+    claimed = card.quantization["agreement_with_float_keras"]
+    faces = model_input(fer_faces.split(claimed["split"]).faces[:claimed["faces"]])
+    model = keras.models.load_model(MODEL_DIR / KERAS_NAME)
     keras_probs = model.predict(faces, batch_size=256, verbose=0)
-    lite_probs = EmotionClassifier(read_model_files(), flip_tta=False)(faces)
+    lite_probs = EmotionClassifier(shipped_model_files())(faces)
     same = float((keras_probs.argmax(1) == lite_probs.argmax(1)).mean())
     assert round(same, 4) == claimed["same_label"] and same >= 0.97
     assert np.abs(keras_probs - lite_probs).max() == pytest.approx(claimed["max_abs_diff"], abs=1e-4)
 
 
-def test_served_accuracy_is_what_metadata_and_readme_claim(fer_faces, metadata):
-    private = fer_faces.split("PrivateTest")
-    classifier = EmotionClassifier(read_model_files(), flip_tta=True)
-    x = private.faces[..., None].astype(np.float32)
-    predicted = np.concatenate([classifier(x[i:i + 64]).argmax(1) for i in range(0, len(x), 64)])
-    report = classification_report(private.labels, predicted)
-    claimed = metadata["metrics"]["PrivateTest_flip_tta"]
-    assert round(report.accuracy, 4) == claimed["accuracy"]
-    assert round(report.macro_f1, 4) == claimed["macro_f1"]
-    assert report.recall["disgust"] > 0
+def predictions(classify, faces: np.ndarray) -> dict[str, np.ndarray]:
+    """Labels of uint8 faces ``(N, 48, 48)`` per view: as seen, and the mean of the face's and its
+    mirror image's probabilities (the served view), 64 faces per call."""
+    single, mirrored = [], []
+    for i in range(0, len(faces), 64):
+        x = model_input(faces[i:i + 64])
+        seen = classify(x)
+        single.append(seen.argmax(1))
+        mirrored.append(((seen + classify(mirror(x))) / 2).argmax(1))
+    return {"single_view": np.concatenate(single), "mirror_views": np.concatenate(mirrored)}
+
+
+def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
+    votes = load_votes(VOTES_CSV)
+    classify = EmotionClassifier(shipped_model_files())
+    metrics = card.metrics
+    assert metrics["served"] == "mirror_views"
+    for split in SPLITS:
+        part = fer_faces.split(split)
+        majority = majority_labels(votes.aligned(part.names))
+        rated = majority >= 0
+        assert metrics["ferplus_faces"][split]["kept"] == rated.sum()
+        for view, predicted in predictions(classify, part.faces).items():
+            for label_set, report in (("fer2013", classification_report(part.labels, predicted)),
+                                      ("ferplus", classification_report(majority[rated], predicted[rated]))):
+                claimed = metrics[label_set][split][view]
+                assert (round(report.accuracy, 4), round(report.macro_f1, 4)) == (claimed["accuracy"],
+                                                                                  claimed["macro_f1"])
+                assert report.confusion.tolist() == claimed["confusion"]
+                if split == "PrivateTest" and view == "mirror_views" and label_set == "fer2013":
+                    served = report
+    assert served.recall["disgust"] > 0
     readme = (ROOT / "README.md").read_text()
-    assert f"{report.accuracy:.1%}" in readme and f"{report.macro_f1:.3f}" in readme
+    assert f"{served.accuracy:.1%}" in readme and f"{served.macro_f1:.3f}" in readme

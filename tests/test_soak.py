@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 
 import av
+import pytest
 
-from fer import Analyzer
-from fer.live import LiveSession
+from fer.live import LiveAnnotator
+from fer.stream import StreamAnalyzer
+from scripts.common import rss_mb
 
 FRAMES = 20_000
 WARM_UP = 1_000
 MAX_GROWTH_MB = 20
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS in /proc/self/status")
-
-
+@pytest.mark.slow
 def test_twenty_thousand_frames_without_an_error_or_growing_memory(video_path):
     with av.open(str(video_path)) as container:
         frames = list(container.decode(video=0))  # 275 frames, 640x360, in the decoder's yuv420p
-    session = LiveSession(Analyzer())
+    session = LiveAnnotator(StreamAnalyzer.from_model())
     baseline = None
     for n in range(FRAMES):
         out = session(frames[n % len(frames)])

@@ -1,4 +1,4 @@
-"""The real training, export and evaluation scripts on a few hundred real FER2013 faces."""
+"""The real training, export, quantisation and evaluation scripts on a few hundred real FER2013 faces."""
 
 from __future__ import annotations
 
@@ -8,69 +8,121 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
-from fer.classifier import load_classifier, read_model_files, sha256
+from fer.classifier import EmotionClassifier
+from fer.data import FerData
+from fer.ferplus import load_votes, soft_targets
 from fer.labels import LABELS
+from fer.model_card import KERAS_NAME, TFLITE_NAME, face_crop, read_model_files, sha256
+from scripts.common import DEFAULT_VOTES
+from scripts.train import TrainConfig, prepare
 
-pytestmark = pytest.mark.training
+HISTORY_KEYS = {"epoch", "loss", "accuracy", "val_loss", "public_ferplus", "public_fer2013", "lr", "wall_s"}
 
 
 def run_script(name: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / name), *args],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, f"{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    done = subprocess.run([sys.executable, "-m", f"scripts.{name}", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"scripts.{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
+
+
+def test_training_targets_leave_out_the_faces_the_crowd_gave_no_class():
+    votes = load_votes(DEFAULT_VOTES)
+    names = votes.paths[votes.splits == "Training"][:300]
+    data = FerData(np.zeros((len(names), 48, 48), np.uint8), np.arange(len(names)) % len(LABELS),
+                   np.full(len(names), "Training"), names)
+    _, rated = soft_targets(votes.aligned(names))
+    assert 0 < (~rated).sum() < len(names)
+    train = prepare(data, votes, TrainConfig(), training=True)
+    assert train.x.shape == (rated.sum(), 48, 48, 1) and train.x.dtype == np.float32
+    np.testing.assert_allclose(train.targets.sum(axis=1), 1.0, atol=1e-6)
+    # The original label keeps its share of each blended target.
+    assert (train.targets[np.arange(len(train.targets)), train.original] >= TrainConfig().original_weight - 1e-6).all()
+    scored = prepare(data, votes, TrainConfig(), training=False)
+    assert len(scored.x) == len(names) and (scored.majority[~rated] == -1).all()
 
 
 @pytest.fixture(scope="module")
 def trained(fer_tar, tmp_path_factory):
-    """Two epochs on 256 real faces, run in two pieces (stop after epoch 1, then resume)."""
+    """Two epochs on 256 real faces, run in two pieces (stop after epoch 1, then resume); the run
+    folder, and its history and config as the first piece left them."""
     run = tmp_path_factory.mktemp("run")
-    common = ("--run", str(run), "--data", str(fer_tar))
-    first = run_script("train.py", *common, "--epochs", "2", "--warmup-epochs", "1", "--limit", "256",
-                       "--batch-size", "32", "--until-epoch", "1")
+    first = run_script("train", "--run", str(run), "--data", str(fer_tar), "--epochs", "2", "--warmup-epochs", "1",
+                       "--limit", "256", "--batch-size", "32", "--until-epoch", "1")
     assert "epoch   1" in first and "stopped after epoch 1 of 2" in first
     assert not (run / "summary.json").exists()
-    second = run_script("train.py", "--run", str(run), "--resume")
+    history, config = (run / "history.json").read_text(), (run / "config.json").read_text()
+    second = run_script("train", "--run", str(run), "--resume")
     assert "resuming" in second and "epoch   2" in second and "epoch   1 " not in second
-    return run
+    return run, json.loads(history), config
 
 
-def test_training_writes_a_resumable_run(trained):
-    config = json.loads((trained / "config.json").read_text())
-    assert config["train"]["limit"] == 256 and config["train_faces"] == 256
-    history = json.loads((trained / "history.json").read_text())
+@pytest.mark.slow
+def test_training_writes_a_resumable_run(trained, fer_faces):
+    run, first_history, first_config = trained
+    config = json.loads((run / "config.json").read_text())
+    assert (run / "config.json").read_text() == first_config  # resuming reads the run's settings, never rewrites them
+    assert config["train"]["limit"] == 256 and config["selection"] == "public_ferplus"
+    votes = load_votes(config["train"]["votes"])
+    _, rated = soft_targets(votes.aligned(fer_faces.split("Training").names[:256]))
+    assert config["train_faces"] == rated.sum() < 256  # the faces the crowd gave no class are left out
+
+    history = json.loads((run / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
-    assert all(0 <= h["val_accuracy"] <= 1 and np.isfinite(h["loss"]) for h in history)
-    # After warm-up the cosine schedule decays: the second epoch ends at a lower learning rate.
-    assert history[1]["lr"] < history[0]["lr"]
-    summary = json.loads((trained / "summary.json").read_text())
-    assert summary["epochs_run"] == 2 and 0 <= summary["private_accuracy"] <= 1
+    assert history[:1] == first_history  # the resumed run goes on with the same history
+    for h in history:
+        assert HISTORY_KEYS <= set(h) and np.isfinite(h["loss"]) and np.isfinite(h["val_loss"])
+        assert all(0 <= h[k] <= 1 for k in ("accuracy", "public_ferplus", "public_fer2013"))
+    # After warm-up the cosine schedule decays; the wall clock carries on across the restart.
+    assert history[1]["lr"] < history[0]["lr"] and history[1]["wall_s"] > history[0]["wall_s"]
+    assert history[0].get("best")
+
+    summary = json.loads((run / "summary.json").read_text())
+    best = max(history, key=lambda h: h["public_ferplus"])
+    assert summary["epochs_run"] == 2 and summary["best_epoch"] == best["epoch"]
+    assert 0 <= summary["private_ferplus"] <= 1 and 0 <= summary["private_fer2013"] <= 1
     for name in ("best.keras", "last.keras"):
-        assert (trained / name).stat().st_size > 100_000
+        assert (run / name).stat().st_size > 100_000
 
 
-def test_export_and_evaluate(trained, fer_tar, tmp_path):
+@pytest.mark.slow
+def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
+    run, _, _ = trained
     out = tmp_path / "model"
-    printed = run_script("export.py", "--run", str(trained), "--out", str(out), "--data", str(fer_tar))
+    printed = run_script("export", "--run", str(run), "--out", str(out), "--data", str(fer_tar))
     assert "max |diff|" in printed
-    files = read_model_files(out)  # checks checksum, labels and input contract
-    meta = files.metadata
-    assert meta["labels"] == list(LABELS)
-    assert meta["parity"]["max_abs_diff"] <= 1e-4 and meta["parity"]["faces"] == 512
-    assert meta["files"]["emotion_cnn.keras"]["sha256"] == sha256((out / "emotion_cnn.keras").read_bytes())
-    assert meta["training"]["epochs_run"] == 2
+    exported = read_model_files(out).card  # checks checksum, labels, input contract and face crop
+    assert exported.labels == LABELS and exported.face_crop == face_crop()
+    assert exported.parity["max_abs_diff"] <= 1e-4 and exported.parity["faces"] == 512
+    assert exported.files[KERAS_NAME]["sha256"] == sha256((out / KERAS_NAME).read_bytes())
+    assert exported.parameters == json.loads((run / "config.json").read_text())["parameters"]
+    assert exported.training["epochs_run"] == 2 and exported.training["selection"] == "public_ferplus"
+    assert exported.training["history"] == json.loads((run / "history.json").read_text())
+    assert not exported.quantization and not exported.metrics
 
-    classifier = load_classifier(out)
-    faces = np.zeros((3, 48, 48, 1), np.float32)
-    assert classifier(faces).shape == (3, 7)
+    run_script("quantize", "--model-dir", str(out), "--data", str(fer_tar), "--calibration", "64")
+    files = read_model_files(out)
+    quantized = files.card
+    assert quantized.files[TFLITE_NAME]["bytes"] < exported.files[TFLITE_NAME]["bytes"] / 2  # int8 weights
+    assert quantized.files[KERAS_NAME] == exported.files[KERAS_NAME] and quantized.training == exported.training
+    assert quantized.quantization["calibration"]["faces"] == 64 and not quantized.parity
+    probs = EmotionClassifier(files)(np.zeros((3, 48, 48, 1), np.float32))
+    assert probs.shape == (3, 7) and np.allclose(probs.sum(axis=1), 1.0)
 
-    run_script("evaluate.py", "--model-dir", str(out), "--data", str(fer_tar))
-    meta = json.loads((out / "metadata.json").read_text())
-    for key in ("PublicTest", "PrivateTest", "PublicTest_flip_tta", "PrivateTest_flip_tta"):
-        assert meta["metrics"][key]["faces"] == 3589
-        assert sum(map(sum, meta["metrics"][key]["confusion"])) == 3589
-    assert (out / "confusion_matrix.png").stat().st_size > 10_000
-    assert (out / "training_curves.png").stat().st_size > 10_000
-    read_model_files(out)  # evaluation kept the checksums valid
+    printed = run_script("evaluate", "--model-dir", str(out), "--data", str(fer_tar))
+    assert "ferplus PrivateTest mirror_views accuracy" in printed
+    card = read_model_files(out).card  # evaluation kept the checksums valid
+    assert card.files == quantized.files and card.quantization == quantized.quantization
+    metrics = card.metrics
+    for split in ("PublicTest", "PrivateTest"):
+        faces = metrics["ferplus_faces"][split]
+        assert faces["kept"] + faces["left_out_no_class"] + faces["left_out_tied"] == faces["faces"] == 3589
+        for label_set, counted in (("fer2013", 3589), ("ferplus", faces["kept"])):
+            for view in ("single_view", "mirror_views"):
+                report = metrics[label_set][split][view]
+                assert report["faces"] == sum(map(sum, report["confusion"])) == counted
+                assert 0 <= report["accuracy"] <= 1
+    for name in ("confusion_matrix.png", "confusion_matrix_ferplus.png", "training_curves.png"):
+        assert (out / name).stat().st_size > 10_000

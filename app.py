@@ -14,13 +14,12 @@ import streamlit as st
 
 from fer.frame import FrameAnalyzer
 from fer.model_card import ModelError, ModelFiles, read_model_files
-from ui.classroom import class_page
+from ui.classroom import CLASS_MIN_FACE, class_page
 from ui.live import live_page, session_object
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
 
 MODES = ("Class", "Live camera", "Photo", "Video")
-CLASS_MIN_FACE = 48  # a gallery's faces are 55-100 px; a larger smallest face keeps a 1080p search fast
 
 
 @st.cache_resource(show_spinner="Loading the emotion model...")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import cv2
@@ -23,6 +23,10 @@ from fer.report import class_csv, report_html, seats_csv
 from ui.charts import HEX, distribution_chart
 from ui.share import MAX_SIDE, FrameError, decode_frame, share_component
 
+CLASS_MIN_FACE = 48  # a gallery's faces are 55-100 px wide: the default smallest face
+# The cascade sees the smallest face at this size (24 px is its window): a 1920x1080 frame is
+# searched at 0.58 of its size, which keeps the search of a 49-face gallery near a third of a second.
+CLASS_DETECTION_PX = 28
 VIEW_WIDTH = 1200  # the annotated view is sent at most this wide: about the width the page shows it at
 TAG_PX = 17  # text height of a face's tag in the view
 STALE_FRAMES = 4  # frame periods without a frame after which sharing counts as stopped
@@ -65,7 +69,13 @@ class Watch:
     stopped: bool = True
 
 
+def class_detector(detector: DetectorConfig) -> DetectorConfig:
+    """The sidebar's detection settings as the class page searches with them."""
+    return replace(detector, detection_face_px=CLASS_DETECTION_PX)
+
+
 def watch_state(files: ModelFiles, detector: DetectorConfig) -> Watch:
+    detector = class_detector(detector)
     if "class_watch" not in st.session_state:
         st.session_state["class_watch"] = Watch(FrameAnalyzer.from_model(files, AnalyzerConfig(detector=detector)))
     watch = st.session_state["class_watch"]
@@ -189,7 +199,8 @@ def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float
 
 def received_caption(watch: Watch, fps: float) -> str:
     width, height = watch.received
-    captured = "" if watch.captured in (None, watch.received) else f" (shrunk from {watch.captured[0]}x{watch.captured[1]})"
+    shrunk = watch.captured not in (None, watch.received)
+    captured = f" (shrunk from {watch.captured[0]}x{watch.captured[1]})" if shrunk else ""
     return (f"Receiving {width}x{height}{captured}, {fps:g} frame{'s' * (fps != 1)} a second; "
             f"the latest analysed in {watch.analyse_ms:.0f} ms.")
 

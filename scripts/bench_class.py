@@ -1,0 +1,119 @@
+"""Benchmark the class page's server work on galleries of real faces, and a lesson's memory.
+
+* Per shared frame, as the class page does it: decode the browser's JPEG, find and classify every
+  face (each with its mirror image), seat them and add them to the lesson, draw and encode the
+  view. On a 1280x720 gallery of 25 faces and a 1920x1080 gallery of 49 (scripts/call_gallery.py).
+* Faces found on the same galleries by the live camera's path at the sizes its WebRTC video
+  arrives at (640x360 at first, 960x540 later), against the class page's.
+* A lesson's memory after 60 minutes at 2 frames a second with 49 seats, above an idle process.
+
+    python -m scripts.bench_class [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import json
+import time
+
+import cv2
+import numpy as np
+
+from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
+from fer.frame import FrameAnalyzer
+from fer.lesson import Lesson
+from fer.overlay import draw_seats
+from fer.stream import StreamAnalyzer
+from scripts.call_gallery import compose
+from scripts.common import machine, rss_mb
+from ui.classroom import CLASS_MIN_FACE, class_detector
+
+# The class page's own detection settings, at their defaults.
+CLASS_DETECTOR = class_detector(DetectorConfig(min_face_px=CLASS_MIN_FACE))
+GALLERIES = {"1280x720, 25 faces": (5, 5, 1280, 720), "1920x1080, 49 faces": (7, 7, 1920, 1080)}
+
+
+def as_sent(bgr: np.ndarray) -> dict:
+    """The frame as the browser sends it: a JPEG data URL at quality 0.85."""
+    jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+    return {"jpeg": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()}
+
+
+def time_frames(gallery: np.ndarray, frames: int) -> dict:
+    """Milliseconds per shared frame through the class page's server steps."""
+    from ui.share import decode_frame  # the page's own decoding
+
+    analyzer = FrameAnalyzer.from_model(config=AnalyzerConfig(detector=CLASS_DETECTOR))
+    lesson = Lesson()
+    payload = as_sent(gallery)
+    steps: dict[str, list[float]] = {"decode": [], "analyse": [], "seat": [], "view": [], "total": []}
+    for n in range(frames):
+        t0 = time.perf_counter()
+        bgr = decode_frame(payload)
+        t1 = time.perf_counter()
+        faces = analyzer.analyze(bgr)
+        t2 = time.perf_counter()
+        seats = lesson.add(faces, n * 0.5)
+        t3 = time.perf_counter()
+        cv2.imencode(".jpg", draw_seats(bgr, faces, seats, 1200, 17), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        t4 = time.perf_counter()
+        for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
+            steps[key].append(1000 * value)
+    return {"faces_found": len(faces), "seats": sum(s is not None for s in seats),
+            **{f"{k}_ms_median": round(float(np.median(v)), 1) for k, v in steps.items()},
+            "total_ms_p90": round(float(np.percentile(steps["total"], 90)), 1)}
+
+
+def live_path_faces(gallery: np.ndarray, size: tuple[int, int], frames: int = 12) -> int:
+    """Faces the live camera's stream reports on ``gallery`` shrunk to ``size``, as WebRTC delivers it."""
+    stream = StreamAnalyzer.from_model(stream=StreamConfig())
+    small = cv2.resize(gallery, size, interpolation=cv2.INTER_AREA)
+    return max(len(stream.analyze(small)) for _ in range(frames))
+
+
+def lesson_memory(minutes: int = 60, fps: float = 2.0, seats: int = 49) -> dict:
+    """Resident memory a lesson adds, fed ``minutes`` of frames of a ``seats``-face gallery."""
+    from fer.faces import Face
+    from scripts.call_gallery import tile_size
+
+    rows = cols = int(np.ceil(np.sqrt(seats)))
+    tile_w, tile_h = tile_size(rows, cols, 1920, 1080)
+    boxes = [(c * tile_w + tile_w // 2 - 40, r * tile_h + tile_h // 2 - 40, 80, 80)
+             for r in range(rows) for c in range(cols)][:seats]
+    rng = np.random.default_rng(0)
+    gc.collect()
+    before = rss_mb()
+    lesson = Lesson()
+    started = time.perf_counter()
+    for n in range(int(minutes * 60 * fps)):
+        probs = rng.dirichlet(np.ones(7), size=len(boxes)).astype(np.float32)
+        lesson.add([Face(b, p) for b, p in zip(boxes, probs, strict=True)], n / fps)
+    gc.collect()
+    return {"minutes": minutes, "frames": lesson.frames, "seats": len(lesson.seats),
+            "lesson_mb": round(rss_mb() - before, 1), "feed_s": round(time.perf_counter() - started, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=12, help="shared frames to time per gallery")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args(argv)
+    figures: dict = {"machine": machine()}
+    for name, (rows, cols, width, height) in GALLERIES.items():
+        gallery = compose(rows, cols, width, height)
+        figures[name] = time_frames(gallery, args.frames)
+        figures[name]["live_path_faces"] = {f"{w}x{h}": live_path_faces(gallery, (w, h))
+                                            for w, h in ((640, 360), (960, 540))}
+        print(f"{name}: {json.dumps(figures[name])}", flush=True)
+    figures["lesson_memory"] = lesson_memory()
+    print(f"lesson memory: {json.dumps(figures['lesson_memory'])}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(figures, out, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

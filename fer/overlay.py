@@ -84,6 +84,6 @@ def draw_seats(bgr: np.ndarray, faces: Sequence[Face], seats: Sequence[str | Non
         cv2.rectangle(view, (x, y), (x + w, y + h), color, 2)
         text = face.label if seat is None else f"{seat} {face.label}"
         size = _tag_size(text, font_scale, 1)
-        top = y - size[1] if y - size[1] >= 0 else y + h
+        top = y - size[1] if y - size[1] >= 0 else y  # above the box, or inside its top at the frame's edge
         _label(view, text, max(0, min(x, view.shape[1] - size[0])), top, color, font_scale, 1, size)
     return view

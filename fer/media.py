@@ -7,6 +7,8 @@ is never held in memory, and nothing is written to disk.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +20,9 @@ import numpy as np
 MAX_IMAGE_PIXELS = 50_000_000  # about 8K x 6K; a larger photo is refused before decoding
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
+
+SHARED_MAX_SIDE = (1920, 1080)  # the largest shared frame accepted: a full HD screen
+SHARED_MAX_BYTES = 4_000_000  # a 1920x1080 JPEG at the quality the page sends is well under 1 MB
 
 Source = str | Path | bytes | BinaryIO
 
@@ -62,6 +67,41 @@ def read_image(source: Source, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray
     except (OSError, ValueError, SyntaxError, EOFError) as err:
         raise MediaError(f"{name}: damaged or unsupported image ({err})") from None
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+def read_jpeg_data_url(url: object, max_side: tuple[int, int] = SHARED_MAX_SIDE) -> np.ndarray:
+    """HxWx3 uint8 BGR from a ``data:image/jpeg;base64,...`` URL (a frame a browser drew and sent).
+
+    :class:`MediaError` for anything else: not such a URL, over :data:`SHARED_MAX_BYTES`, not a
+    JPEG, or larger than ``max_side`` (width, height).
+    """
+    import cv2
+
+    if not isinstance(url, str):
+        raise MediaError("a frame arrived without its picture")
+    header, _, encoded = url.partition(",")
+    if header != "data:image/jpeg;base64" or len(encoded) > SHARED_MAX_BYTES * 4 // 3 + 4:
+        raise MediaError("a frame arrived that is not a JPEG of a usable size")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise MediaError("a frame arrived damaged") from None
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise MediaError("a frame arrived that could not be decoded")
+    if bgr.shape[1] > max_side[0] or bgr.shape[0] > max_side[1]:
+        raise MediaError(f"a frame of {bgr.shape[1]}x{bgr.shape[0]} is over {max_side[0]}x{max_side[1]}")
+    return bgr
+
+
+def encode_jpeg(bgr: np.ndarray, quality: int = 85) -> bytes:
+    """JPEG bytes of an HxWx3 uint8 BGR image, in memory."""
+    import cv2
+
+    ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise MediaError("the image could not be encoded as JPEG")
+    return jpeg.tobytes()
 
 
 @dataclass(frozen=True)

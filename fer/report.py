@@ -70,7 +70,8 @@ def _timeline_svg(lesson: Lesson, width: int = 900, height: int = 220) -> str:
         top = base + binned[:, i]
         upper = [f"{x_of(x):.1f},{bottom + plot_h * (1 - y):.1f}" for x, y in zip(xs, top, strict=True)]
         lower = [f"{x_of(x):.1f},{bottom + plot_h * (1 - y):.1f}" for x, y in zip(xs[::-1], base[::-1], strict=True)]
-        parts.append(f'<polygon points="{" ".join(upper + lower)}" fill="{HEX[label]}"><title>{label}</title></polygon>')
+        points = " ".join(upper + lower)
+        parts.append(f'<polygon points="{points}" fill="{HEX[label]}"><title>{label}</title></polygon>')
         base = top
     ticks = np.linspace(edges[0], edges[-1], 6)
     for v in ticks:

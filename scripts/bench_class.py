@@ -24,11 +24,12 @@ import numpy as np
 from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
 from fer.frame import FrameAnalyzer
 from fer.lesson import Lesson
+from fer.media import encode_jpeg, read_jpeg_data_url
 from fer.overlay import draw_seats
 from fer.stream import StreamAnalyzer
 from scripts.call_gallery import compose
 from scripts.common import machine, rss_mb
-from ui.classroom import CLASS_MIN_FACE, class_detector
+from ui.classroom import CLASS_MIN_FACE, TAG_PX, VIEW_WIDTH, class_detector
 
 # The class page's own detection settings, at their defaults.
 CLASS_DETECTOR = class_detector(DetectorConfig(min_face_px=CLASS_MIN_FACE))
@@ -43,21 +44,19 @@ def as_sent(bgr: np.ndarray) -> dict:
 
 def time_frames(gallery: np.ndarray, frames: int) -> dict:
     """Milliseconds per shared frame through the class page's server steps."""
-    from ui.share import decode_frame  # the page's own decoding
-
     analyzer = FrameAnalyzer.from_model(config=AnalyzerConfig(detector=CLASS_DETECTOR))
     lesson = Lesson()
     payload = as_sent(gallery)
     steps: dict[str, list[float]] = {"decode": [], "analyse": [], "seat": [], "view": [], "total": []}
     for n in range(frames):
         t0 = time.perf_counter()
-        bgr = decode_frame(payload)
+        bgr = read_jpeg_data_url(payload["jpeg"])
         t1 = time.perf_counter()
         faces = analyzer.analyze(bgr)
         t2 = time.perf_counter()
         seats = lesson.add(faces, n * 0.5)
         t3 = time.perf_counter()
-        cv2.imencode(".jpg", draw_seats(bgr, faces, seats, 1200, 17), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        encode_jpeg(draw_seats(bgr, faces, seats, VIEW_WIDTH, TAG_PX))
         t4 = time.perf_counter()
         for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
             steps[key].append(1000 * value)

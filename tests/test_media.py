@@ -74,3 +74,32 @@ def test_unreadable_videos(video_path):
 def test_kind_of(tmp_path):
     assert kind_of(tmp_path / "a.JPG") == "image" and kind_of(tmp_path / "b.webm") == "video"
     assert kind_of(tmp_path / "c.txt") is None
+
+
+def test_a_shared_frame_comes_back_as_sent(astronaut_bgr):
+    import base64
+
+    from fer.media import encode_jpeg, read_jpeg_data_url
+
+    url = "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(astronaut_bgr, 95)).decode()
+    bgr = read_jpeg_data_url(url)
+    assert bgr.shape == astronaut_bgr.shape and np.abs(bgr.astype(int) - astronaut_bgr).mean() < 3
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda ok: None, "without its picture"),
+    (lambda ok: ok.replace("image/jpeg", "image/png"), "not a JPEG"),
+    (lambda ok: ok[:-8] + "!!!!!!!!", "damaged"),
+    (lambda ok: "data:image/jpeg;base64," + "QUFB" * 10, "could not be decoded"),
+    (lambda ok: "data:image/jpeg;base64," + "A" * 6_000_000, "usable size"),
+])
+def test_odd_shared_frames_give_one_line(astronaut_bgr, make, message):
+    import base64
+
+    from fer.media import encode_jpeg, read_jpeg_data_url
+
+    ok = "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(astronaut_bgr)).decode()
+    with pytest.raises(MediaError, match=message):
+        read_jpeg_data_url(make(ok))
+    with pytest.raises(MediaError, match="over 256x256"):
+        read_jpeg_data_url(ok, max_side=(256, 256))

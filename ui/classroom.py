@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-import cv2
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -17,11 +16,12 @@ from fer.frame import FrameAnalyzer
 from fer.labels import LABELS
 from fer.lesson import Lesson
 from fer.lessons import LessonStore, StoreFull
+from fer.media import SHARED_MAX_SIDE, MediaError, encode_jpeg, read_jpeg_data_url
 from fer.model_card import ModelFiles
 from fer.overlay import draw_seats
 from fer.report import class_csv, report_html, seats_csv
 from ui.charts import HEX, distribution_chart
-from ui.share import MAX_SIDE, FrameError, decode_frame, share_component
+from ui.share import share_component
 
 CLASS_MIN_FACE = 48  # a gallery's faces are 55-100 px wide: the default smallest face
 # The cascade sees the smallest face at this size (24 px is its window): a 1920x1080 frame is
@@ -109,16 +109,15 @@ def lesson_seconds(lesson: Lesson) -> float:
 def take_frame(watch: Watch, lesson: Lesson, payload: dict) -> None:
     """Analyse one frame of the shared call into the lesson and the session's view."""
     try:
-        bgr = decode_frame(payload)
-    except FrameError as err:
+        bgr = read_jpeg_data_url(payload.get("jpeg") if isinstance(payload, dict) else None)
+    except MediaError as err:
         watch.message = f"Skipped a frame: {err}."
         return
     started = time.perf_counter()
     faces = watch.analyzer.analyze(bgr)
     seats = lesson.add(faces, lesson_seconds(lesson))
     watch.analyse_ms = 1000 * (time.perf_counter() - started)
-    view = draw_seats(bgr, faces, seats, VIEW_WIDTH, TAG_PX)
-    watch.view = cv2.imencode(".jpg", view, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+    watch.view = encode_jpeg(draw_seats(bgr, faces, seats, VIEW_WIDTH, TAG_PX))
     watch.faces, watch.seats = faces, seats
     watch.received = (bgr.shape[1], bgr.shape[0])
     captured = payload.get("captured")
@@ -148,7 +147,7 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
     store = lesson_store()
     watch = watch_state(files, detector)
     result = share_component(
-        data={"fps": fps, "max_width": MAX_SIDE[0], "max_height": MAX_SIDE[1], "quality": 0.85},
+        data={"fps": fps, "max_width": SHARED_MAX_SIDE[0], "max_height": SHARED_MAX_SIDE[1], "quality": 0.85},
         key="share", on_frame_change=lambda: None, on_event_change=lambda: None)
     event = result.event if isinstance(result.event, dict) else {}
     if event.get("kind") == "error":

@@ -9,15 +9,7 @@ TURN server, and no encoder shrinking the picture. Frames leave the browser only
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-import cv2
-import numpy as np
 import streamlit as st
-
-MAX_SIDE = (1920, 1080)
-MAX_JPEG_BYTES = 4_000_000  # a 1920x1080 JPEG at the quality sent is well under 1 MB
 
 HTML = """
 <div class="share">
@@ -116,26 +108,3 @@ export default function ({parentElement, data, setTriggerValue}) {
 """
 
 share_component = st.components.v2.component("share_the_call", html=HTML, css=CSS, js=JS)
-
-
-class FrameError(ValueError):
-    """A frame from the browser that cannot be used; the message is one line."""
-
-
-def decode_frame(payload: object) -> np.ndarray:
-    """The BGR image of a frame the component sent; :class:`FrameError` for anything else."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("jpeg"), str):
-        raise FrameError("a frame arrived without its picture")
-    header, _, encoded = payload["jpeg"].partition(",")
-    if header != "data:image/jpeg;base64" or len(encoded) > MAX_JPEG_BYTES * 4 // 3 + 4:
-        raise FrameError("a frame arrived that is not a JPEG of a usable size")
-    try:
-        data = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise FrameError("a frame arrived damaged") from None
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise FrameError("a frame arrived that could not be decoded")
-    if bgr.shape[1] > MAX_SIDE[0] or bgr.shape[0] > MAX_SIDE[1]:
-        raise FrameError(f"a frame of {bgr.shape[1]}x{bgr.shape[0]} is over 1920x1080")
-    return bgr

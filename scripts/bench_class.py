@@ -28,7 +28,7 @@ from fer.media import encode_jpeg, read_jpeg_data_url
 from fer.overlay import draw_seats
 from fer.stream import StreamAnalyzer
 from scripts.call_gallery import compose
-from scripts.common import machine, rss_mb
+from scripts.common import finish, machine, rss_mb
 from ui.classroom import CLASS_MIN_FACE, TAG_PX, VIEW_WIDTH, class_detector
 
 # The class page's own detection settings, at their defaults.
@@ -107,11 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                                             for w, h in ((640, 360), (960, 540))}
         print(f"{name}: {json.dumps(figures[name])}", flush=True)
     figures["lesson_memory"] = lesson_memory()
-    print(f"lesson memory: {json.dumps(figures['lesson_memory'])}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(figures, out, indent=1)
-    return 0
+    return finish(f"lesson memory: {json.dumps(figures['lesson_memory'])}", figures, args.json)
 
 
 if __name__ == "__main__":

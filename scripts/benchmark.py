@@ -33,14 +33,13 @@ from __future__ import annotations
 import streamlit_webrtc  # noqa: F401, I001  # isort: skip
 
 import argparse
-import json
 import platform
 from pathlib import Path
 
 from scripts.bench_frames import bench_classifier, bench_frames
 from scripts.bench_peer import PEER_PYTHON, bench_peer
 from scripts.bench_sessions import SUSTAINED, bench_browser, bench_sessions, sessions_in_child
-from scripts.common import DEFAULT_DATA, DEFAULT_VIDEO, machine
+from scripts.common import DEFAULT_DATA, DEFAULT_VIDEO, finish, machine
 
 SECTIONS = ("frames", "classifier", "sessions", "peer")
 
@@ -116,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         results["peer"] = bench_peer(args.peer_python, args.video, gallery, args.rounds, args.gallery_frames)
     if args.browser:
         results["browser"] = bench_browser(args.video.with_name("short_hamilton_clip_640x360_15fps.mjpeg"))
-    print(table(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
-    return 0
+    return finish(table(results), results, args.json)
 
 
 if __name__ == "__main__":

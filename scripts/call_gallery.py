@@ -108,7 +108,8 @@ window.setLayout = (rows, cols) => {{
   const gap = 4, W = innerWidth, H = innerHeight;
   const tw = Math.floor(Math.min((W - (cols - 1) * gap) / cols, (H - (rows - 1) * gap) / rows * 16 / 9));
   const th = Math.floor(tw * 9 / 16);
-  const x0 = Math.floor((W - cols * tw - (cols - 1) * gap) / 2), y0 = Math.floor((H - rows * th - (rows - 1) * gap) / 2);
+  const x0 = Math.floor((W - cols * tw - (cols - 1) * gap) / 2);
+  const y0 = Math.floor((H - rows * th - (rows - 1) * gap) / 2);
   const grid = document.getElementById("grid");
   grid.innerHTML = "";
   for (let n = 0; n < rows * cols; n++) {{

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 from pathlib import Path
@@ -40,3 +41,11 @@ def video_frames(video: str | Path, every_s: float = EVERY_FRAME) -> list[np.nda
 
     with VideoReader(Path(video), every_s) as reader:
         return [sample.bgr for sample in reader]
+
+
+def finish(text: str, figures: dict, json_path: Path | str | None) -> int:
+    """Print a script's report and, if asked, write its figures as JSON; the exit status."""
+    print(text)
+    if json_path:
+        Path(json_path).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    return 0

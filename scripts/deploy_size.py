@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import platform
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import tempfile
 from importlib.metadata import distributions
 from pathlib import Path
 
-from scripts.common import ROOT
+from scripts.common import ROOT, finish
 
 SLUG_LIMIT_BYTES = 500 * 10**6  # Heroku's compressed slug limit (counted here in MB of 10^6 bytes)
 MB = 10**6
@@ -114,11 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             "slug_limit_bytes": SLUG_LIMIT_BYTES,
             "biggest": biggest_distributions(target, 10),
         }
-    print(f"Python {result['python']}, {args.requirements.name}\n")
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    return finish(f"Python {result['python']}, {args.requirements.name}\n\n{report(result)}", result, args.json)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ def main() -> None:
     try:
         files = model_files(str(model_dir()))
     except ModelError as err:
-        st.error(f"The emotion model cannot be loaded, so analysis is off: {err}. "
-                 "Restore the files in model/ (for example with `git checkout model/`) and reload.")
+        st.error(
+            f"The emotion model cannot be loaded, so analysis is off: {err}. "
+            "Restore the files in model/ (for example with `git checkout model/`) and reload."
+        )
         st.stop()
     mode = st.sidebar.radio("Mode", MODES, horizontal=True, key="mode")
     if mode == "Class":

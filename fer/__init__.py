@@ -11,5 +11,14 @@ from fer.frame import FrameAnalyzer
 from fer.labels import COLORS_BGR, LABELS
 from fer.stream import StreamAnalyzer
 
-__all__ = ["COLORS_BGR", "LABELS", "AnalyzerConfig", "CropConfig", "DetectorConfig", "Face", "FrameAnalyzer",
-           "StreamAnalyzer", "StreamConfig"]
+__all__ = [
+    "COLORS_BGR",
+    "LABELS",
+    "AnalyzerConfig",
+    "CropConfig",
+    "DetectorConfig",
+    "Face",
+    "FrameAnalyzer",
+    "StreamAnalyzer",
+    "StreamConfig",
+]

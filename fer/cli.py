@@ -26,18 +26,33 @@ exit status: 0 all files analysed; 1 some could not be read; 2 usage error or un
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m fer", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m fer", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    analyze = commands.add_parser("analyze", help="analyse photos, videos and directories of them",
-                                  description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyse photos, videos and directories of them",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     analyze.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="photo, video or directory")
     analyze.add_argument("--format", choices=FORMATS, default="csv", help="output format (default: csv)")
     analyze.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
-    analyze.add_argument("--every", type=float, default=0.5, metavar="SECONDS",
-                         help="analyse one video frame every SECONDS (default: 0.5)")
-    analyze.add_argument("--model-dir", type=Path, default=MODEL_DIR, metavar="DIR",
-                         help="folder of the model files (default: the project's model/)")
+    analyze.add_argument(
+        "--every",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="analyse one video frame every SECONDS (default: 0.5)",
+    )
+    analyze.add_argument(
+        "--model-dir",
+        type=Path,
+        default=MODEL_DIR,
+        metavar="DIR",
+        help="folder of the model files (default: the project's model/)",
+    )
     return parser
 
 
@@ -65,8 +80,9 @@ class Progress:
             share = min(1.0, done_s / self.total_s)
             left = time_left(now - self.started, share)
             bar = "#" * round(share * 20)
-            line = (f"{self.name} [{bar:<20}] {share:4.0%} {done_s:.1f}/{self.total_s:.1f} s"
-                    + (f", ~{left:.0f} s left" if left is not None else ""))
+            line = f"{self.name} [{bar:<20}] {share:4.0%} {done_s:.1f}/{self.total_s:.1f} s" + (
+                f", ~{left:.0f} s left" if left is not None else ""
+            )
         else:
             line = f"{self.name} {done_s:.1f} s"
         sys.stderr.write("\r" + line + ("\n" if final else ""))
@@ -123,14 +139,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {err}", file=sys.stderr)
             except Exception as err:  # noqa: BLE001 - one odd file must not stop the others
                 failed += 1
-                print(f"error: {path}: cannot be analysed ({type(err).__name__}: {err})".splitlines()[0],
-                      file=sys.stderr)
+                print(
+                    f"error: {path}: cannot be analysed ({type(err).__name__}: {err})".splitlines()[0], file=sys.stderr
+                )
     finally:
         writer.close()
         if args.output:
             out.close()
     if args.output:
-        print(f"wrote {writer.count} row{'s' * (writer.count != 1)} ({args.format}) for {files} "
-              f"file{'s' * (files != 1)} to {args.output}" + (f"; {failed} could not be read" if failed else ""),
-              file=sys.stderr)
+        print(
+            f"wrote {writer.count} row{'s' * (writer.count != 1)} ({args.format}) for {files} "
+            f"file{'s' * (files != 1)} to {args.output}" + (f"; {failed} could not be read" if failed else ""),
+            file=sys.stderr,
+        )
     return 1 if failed else 0

@@ -37,7 +37,8 @@ class FaceDetector:
         min_side = max(1, round(cfg.min_face_px * scale))
         if min(small.shape) < min_side:
             return []
-        found = self._cascade.detectMultiScale(small, scaleFactor=cfg.scale_factor,
-                                               minNeighbors=cfg.min_neighbors, minSize=(min_side, min_side))
+        found = self._cascade.detectMultiScale(
+            small, scaleFactor=cfg.scale_factor, minNeighbors=cfg.min_neighbors, minSize=(min_side, min_side)
+        )
         boxes = [tuple(int(round(v / scale)) for v in box) for box in np.asarray(found).reshape(-1, 4)]
         return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)

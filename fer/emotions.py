@@ -39,8 +39,9 @@ class FaceClassifier:
 
     @classmethod
     def from_model(cls, files: ModelFiles, config: AnalyzerConfig = AnalyzerConfig()) -> FaceClassifier:
-        return cls(EmotionClassifier(files, num_threads=config.num_threads), config.crop,
-                   mirror_views=config.mirror_views)
+        return cls(
+            EmotionClassifier(files, num_threads=config.num_threads), config.crop, mirror_views=config.mirror_views
+        )
 
     def both_views(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """``(N, 7)``: each face and (with ``mirror_views``) its mirror image, averaged; one model call."""
@@ -50,7 +51,7 @@ class FaceClassifier:
         if not self.mirror_views:
             return self.classify(crops)
         probs = self.classify(np.concatenate([crops, mirror(crops)]))
-        return (probs[:len(crops)] + probs[len(crops):]) / 2
+        return (probs[: len(crops)] + probs[len(crops) :]) / 2
 
     def one_view(self, gray: np.ndarray, boxes: Sequence[Box], mirrored: Sequence[bool]) -> np.ndarray:
         """``(N, 7)``: each face once, mirrored where ``mirrored`` says (never without ``mirror_views``)."""

@@ -25,7 +25,16 @@ import numpy as np
 from fer.labels import LABELS, SPLITS
 
 VOTE_COLUMNS: tuple[str, ...] = (
-    "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown", "NF",
+    "neutral",
+    "happiness",
+    "surprise",
+    "sadness",
+    "anger",
+    "disgust",
+    "fear",
+    "contempt",
+    "unknown",
+    "NF",
 )
 #: For each of :data:`LABELS`, the votes column that counts for it.
 CLASS_COLUMNS: tuple[str, ...] = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")

@@ -77,8 +77,13 @@ class SeatMinute:
 class Lesson:
     """Everything the class view and the report show of one lesson, as numbers."""
 
-    def __init__(self, started: datetime | None = None, utc_offset_min: int = 0,
-                 attention: AttentionConfig = AttentionConfig(), max_seconds: int = 8 * 3600) -> None:
+    def __init__(
+        self,
+        started: datetime | None = None,
+        utc_offset_min: int = 0,
+        attention: AttentionConfig = AttentionConfig(),
+        max_seconds: int = 8 * 3600,
+    ) -> None:
         self.started = started or datetime.now(UTC)
         self.utc_offset_min = utc_offset_min  # the teacher's clock, for the times shown and reported
         self.attention = attention
@@ -180,10 +185,17 @@ class Lesson:
     def seat_rows(self) -> list[dict]:
         """One row per seat: name, mood now, when first and last seen (lesson seconds)."""
         with self._lock:
-            return [{"seat": s.name, "label": s.label(), "score": float(s.probabilities.max()),
-                     "first_seen_s": s.first_seen, "last_seen_s": s.last_seen,
-                     "probabilities": s.probabilities.copy()}
-                    for s in sorted(self.seats.values(), key=lambda s: seat_key(s.name))]
+            return [
+                {
+                    "seat": s.name,
+                    "label": s.label(),
+                    "score": float(s.probabilities.max()),
+                    "first_seen_s": s.first_seen,
+                    "last_seen_s": s.last_seen,
+                    "probabilities": s.probabilities.copy(),
+                }
+                for s in sorted(self.seats.values(), key=lambda s: seat_key(s.name))
+            ]
 
     def reflows(self) -> list[Reflow]:
         with self._lock:

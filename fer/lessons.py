@@ -24,8 +24,9 @@ class StoreFull(RuntimeError):
 
 
 class LessonStore:
-    def __init__(self, max_lessons: int = 20, idle_s: float = 4 * 3600,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_lessons: int = 20, idle_s: float = 4 * 3600, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_lessons = max_lessons
         self.idle_s = idle_s
         self._clock = clock
@@ -41,8 +42,9 @@ class LessonStore:
         with self._lock:
             self._drop_idle()
             if len(self._lessons) >= self.max_lessons:
-                raise StoreFull(f"this server is watching {self.max_lessons} lessons, its limit; "
-                                "try again when one has ended")
+                raise StoreFull(
+                    f"this server is watching {self.max_lessons} lessons, its limit; try again when one has ended"
+                )
             code = secrets.token_urlsafe(16)
             lesson = Lesson(**lesson_args)
             self._lessons[code] = (lesson, self._clock())

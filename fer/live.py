@@ -49,8 +49,9 @@ class LiveAnnotator:
     Call it with an ``av.VideoFrame``. ``mood`` is read by the page while frames come in.
     """
 
-    def __init__(self, stream: StreamAnalyzer, settings: LiveSettings = LiveSettings(), *,
-                 mood: MoodTimeline | None = None) -> None:
+    def __init__(
+        self, stream: StreamAnalyzer, settings: LiveSettings = LiveSettings(), *, mood: MoodTimeline | None = None
+    ) -> None:
         self._stream = stream
         self.mood = mood or MoodTimeline()
         self.headline = CalmHeadline()
@@ -102,8 +103,11 @@ class LiveAnnotator:
             out.time_base = frame.time_base
         with self._lock:
             old = self._snapshot
-            self._snapshot = Snapshot(faces=tuple(faces), frames=old.frames + 1,
-                                      frames_with_faces=old.frames_with_faces + bool(faces),
-                                      failed_frames=old.failed_frames, line=self._line)
+            self._snapshot = Snapshot(
+                faces=tuple(faces),
+                frames=old.frames + 1,
+                frames_with_faces=old.frames_with_faces + bool(faces),
+                failed_frames=old.failed_frames,
+                line=self._line,
+            )
         return out
-

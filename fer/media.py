@@ -42,8 +42,11 @@ def read_image(source: Source, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray
     from PIL import Image, UnidentifiedImageError
 
     name = _name(source)
-    data = source if isinstance(source, (str, Path)) else io.BytesIO(source if isinstance(source, bytes)
-                                                                      else source.read())
+    data = (
+        source
+        if isinstance(source, (str, Path))
+        else io.BytesIO(source if isinstance(source, bytes) else source.read())
+    )
     try:
         with Image.open(data) as image:
             width, height = image.size

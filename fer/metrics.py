@@ -24,9 +24,15 @@ class Report:
     confusion: np.ndarray
 
     def to_dict(self) -> dict:
-        return {"accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
-                "precision": _rounded(self.precision), "recall": _rounded(self.recall),
-                "f1": _rounded(self.f1), "confusion": self.confusion.tolist(), "faces": int(self.confusion.sum())}
+        return {
+            "accuracy": round(self.accuracy, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "precision": _rounded(self.precision),
+            "recall": _rounded(self.recall),
+            "f1": _rounded(self.f1),
+            "confusion": self.confusion.tolist(),
+            "faces": int(self.confusion.sum()),
+        }
 
 
 def _rounded(values: dict[str, float]) -> dict[str, float]:

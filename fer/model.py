@@ -75,8 +75,9 @@ def build_model(config: ModelConfig = ModelConfig()):
         zip(config.widths, config.convs_per_block, config.block_dropout, strict=True), start=1
     ):
         for c in range(1, convs + 1):
-            x = layers.Conv2D(width, 3, padding="same", use_bias=False,
-                              kernel_regularizer=reg, name=f"block{b}_conv{c}")(x)
+            x = layers.Conv2D(
+                width, 3, padding="same", use_bias=False, kernel_regularizer=reg, name=f"block{b}_conv{c}"
+            )(x)
             x = layers.BatchNormalization(name=f"block{b}_bn{c}")(x)
             x = layers.ReLU(name=f"block{b}_relu{c}")(x)
         x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
@@ -102,15 +103,15 @@ def build_augmenter(config: AugmentConfig = AugmentConfig()):
     if config.flip:
         steps.append(layers.RandomFlip("horizontal", seed=config.seed))
     if config.rotation_degrees:
-        steps.append(layers.RandomRotation(config.rotation_degrees / 360.0, fill_mode="reflect",
-                                           seed=config.seed + 1))
+        steps.append(layers.RandomRotation(config.rotation_degrees / 360.0, fill_mode="reflect", seed=config.seed + 1))
     if config.shift:
-        steps.append(layers.RandomTranslation(config.shift, config.shift, fill_mode="reflect",
-                                              seed=config.seed + 2))
+        steps.append(layers.RandomTranslation(config.shift, config.shift, fill_mode="reflect", seed=config.seed + 2))
     if config.zoom:
-        steps.append(layers.RandomZoom((-config.zoom, config.zoom), fill_mode="reflect",
-                                       seed=config.seed + 3))
+        steps.append(layers.RandomZoom((-config.zoom, config.zoom), fill_mode="reflect", seed=config.seed + 3))
     if config.erasing_factor:
-        steps.append(layers.RandomErasing(factor=config.erasing_factor, scale=(0.02, 0.2),
-                                          value_range=(0, 255), seed=config.seed + 4))
+        steps.append(
+            layers.RandomErasing(
+                factor=config.erasing_factor, scale=(0.02, 0.2), value_range=(0, 255), seed=config.seed + 4
+            )
+        )
     return keras.Sequential(steps, name="augment")

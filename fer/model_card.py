@@ -47,8 +47,13 @@ def face_crop(crop: CropConfig = CropConfig()) -> dict:
 
 
 def input_contract() -> dict:
-    return {"name": "face_gray", "shape": [None, *INPUT_SHAPE], "dtype": "float32", "range": [0, 255],
-            "normalisation": "inside the model (x / 255)"}
+    return {
+        "name": "face_gray",
+        "shape": [None, *INPUT_SHAPE],
+        "dtype": "float32",
+        "range": [0, 255],
+        "normalisation": "inside the model (x / 255)",
+    }
 
 
 def output_contract() -> dict:
@@ -126,8 +131,10 @@ class ModelCard:
         if tuple(self.input.get("shape", ())[1:]) != INPUT_SHAPE or self.input.get("dtype") != "float32":
             raise ModelError(f"{where}: input contract {self.input} is not float32 [N,48,48,1]")
         if self.face_crop != face_crop(crop):
-            raise ModelError(f"{where}: the model was trained on faces cropped as {self.face_crop}, "
-                             f"not as this code crops them ({face_crop(crop)})")
+            raise ModelError(
+                f"{where}: the model was trained on faces cropped as {self.face_crop}, "
+                f"not as this code crops them ({face_crop(crop)})"
+            )
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ class MoodSecond:
 
 
 class MoodTimeline:
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_seconds: int = 12 * 3600,
-                 start: float | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_seconds: int = 12 * 3600, start: float | None = None
+    ) -> None:
         """``start``: the time second 0 begins at (default: the first update's)."""
         self._clock = clock
         self._lock = threading.Lock()
@@ -68,8 +69,12 @@ class MoodTimeline:
         self._frames, self._face_count, self._totals = 0, 0, np.zeros(len(LABELS))
 
     def _row(self) -> MoodSecond:
-        return MoodSecond(second=self._second, frames=self._frames, faces=self._face_count / self._frames,
-                          shares=_shares(self._totals))
+        return MoodSecond(
+            second=self._second,
+            frames=self._frames,
+            faces=self._face_count / self._frames,
+            shares=_shares(self._totals),
+        )
 
     def current(self) -> tuple[int, np.ndarray]:
         """Faces in the latest frame and the share of each emotion among them."""
@@ -98,8 +103,7 @@ class MoodTimeline:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["second", "frames", "faces", *(f"share_{label}" for label in LABELS)])
         for row in self.seconds():
-            writer.writerow([row.second, row.frames, f"{row.faces:.3f}",
-                             *(f"{share:.4f}" for share in row.shares)])
+            writer.writerow([row.second, row.frames, f"{row.faces:.3f}", *(f"{share:.4f}" for share in row.shares)])
         return out.getvalue()
 
 

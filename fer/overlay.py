@@ -31,8 +31,16 @@ def _tag_size(text: str, scale: float, thickness: int) -> tuple[int, int, int, i
     return tw + 2 * pad, th + base + 2 * pad, th, pad
 
 
-def _label(image: np.ndarray, text: str, x: int, y: int, color, scale: float, thickness: int,
-           size: tuple[int, int, int, int] | None = None) -> int:
+def _label(
+    image: np.ndarray,
+    text: str,
+    x: int,
+    y: int,
+    color,
+    scale: float,
+    thickness: int,
+    size: tuple[int, int, int, int] | None = None,
+) -> int:
     """A filled tag with ``text`` whose top-left corner is at (x, y); returns the tag's height.
 
     ``size`` is :func:`_tag_size`'s result when the caller has measured the tag already.
@@ -43,8 +51,7 @@ def _label(image: np.ndarray, text: str, x: int, y: int, color, scale: float, th
     return height
 
 
-def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *,
-               show_probabilities: bool = False) -> np.ndarray:
+def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *, show_probabilities: bool = False) -> np.ndarray:
     """Draw each face's box in its emotion's colour with ``[#id] label NN%`` above it, in place.
 
     With ``show_probabilities`` the three likeliest emotions are listed under the box.
@@ -67,8 +74,9 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *,
     return bgr
 
 
-def draw_seats(bgr: np.ndarray, faces: Sequence[Face], seats: Sequence[str | None], width: int = 1280,
-               text_px: int = 15) -> np.ndarray:
+def draw_seats(
+    bgr: np.ndarray, faces: Sequence[Face], seats: Sequence[str | None], width: int = 1280, text_px: int = 15
+) -> np.ndarray:
     """A copy of ``bgr`` no wider than ``width``, each face boxed and tagged "B3 happy".
 
     The frame is shrunk first and the tags drawn after at ``text_px`` pixels of text height,

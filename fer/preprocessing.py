@@ -14,8 +14,9 @@ from fer.faces import Box
 def to_gray(image: np.ndarray) -> np.ndarray:
     """A contiguous HxW uint8 gray copy or view of an HxWx3 BGR, HxWx4 BGRA, HxWx1 or HxW image."""
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        raise ValueError(f"expected a uint8 numpy image, got {type(image).__name__} "
-                         f"{getattr(image, 'dtype', '')}".rstrip())
+        raise ValueError(
+            f"expected a uint8 numpy image, got {type(image).__name__} {getattr(image, 'dtype', '')}".rstrip()
+        )
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     if image.ndim == 3 and image.shape[2] == 4:
@@ -52,6 +53,7 @@ def crop_faces(gray: np.ndarray, boxes: Sequence[Box], config: CropConfig = Crop
     height, width = gray.shape[:2]
     for i, box in enumerate(boxes):
         x, y, w, h = square_box(box, config.margin, width, height)
-        crops[i, :, :, 0] = cv2.resize(gray[y:y + h, x:x + w], (config.size, config.size),
-                                       interpolation=cv2.INTER_AREA)
+        crops[i, :, :, 0] = cv2.resize(
+            gray[y : y + h, x : x + w], (config.size, config.size), interpolation=cv2.INTER_AREA
+        )
     return crops

@@ -23,8 +23,19 @@ from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
 from fer.tracking import FaceTracker
 
-ROW_FIELDS = ("source", "frame", "time_s", "face_id", "x", "y", "w", "h", "label", "score",
-              *(f"p_{label}" for label in LABELS))
+ROW_FIELDS = (
+    "source",
+    "frame",
+    "time_s",
+    "face_id",
+    "x",
+    "y",
+    "w",
+    "h",
+    "label",
+    "score",
+    *(f"p_{label}" for label in LABELS),
+)
 FORMATS = ("csv", "json")
 
 
@@ -40,9 +51,14 @@ def analyze_photo(analyzer: FrameAnalyzer, bgr: np.ndarray) -> FrameResult:
     return FrameResult(0, 0.0, FaceTracker().update(analyzer.analyze(bgr)))
 
 
-def analyze_video(analyzer: FrameAnalyzer, reader: VideoReader, *, mood: MoodTimeline | None = None,
-                  tracker: FaceTracker | None = None,
-                  on_sample: Callable[[FrameResult, np.ndarray], None] | None = None) -> Iterator[FrameResult]:
+def analyze_video(
+    analyzer: FrameAnalyzer,
+    reader: VideoReader,
+    *,
+    mood: MoodTimeline | None = None,
+    tracker: FaceTracker | None = None,
+    on_sample: Callable[[FrameResult, np.ndarray], None] | None = None,
+) -> Iterator[FrameResult]:
     """Analyse each sampled frame of ``reader``: faces tracked across samples, fed to ``mood``.
 
     ``on_sample(result, bgr)`` sees each sampled frame while it is still in memory (for previews).
@@ -62,10 +78,21 @@ def face_rows(source: str, result: FrameResult) -> list[dict]:
     rows = []
     for face in result.faces:
         x, y, w, h = face.box
-        rows.append({"source": source, "frame": result.index, "time_s": round(result.time_s, 3),
-                     "face_id": face.id, "x": x, "y": y, "w": w, "h": h, "label": face.label,
-                     "score": round(face.score, 4),
-                     **{f"p_{label}": round(float(p), 4) for label, p in zip(LABELS, face.probabilities, strict=True)}})
+        rows.append(
+            {
+                "source": source,
+                "frame": result.index,
+                "time_s": round(result.time_s, 3),
+                "face_id": face.id,
+                "x": x,
+                "y": y,
+                "w": w,
+                "h": h,
+                "label": face.label,
+                "score": round(face.score, 4),
+                **{f"p_{label}": round(float(p), 4) for label, p in zip(LABELS, face.probabilities, strict=True)},
+            }
+        )
     return rows
 
 

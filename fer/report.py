@@ -34,8 +34,16 @@ def _csv(header: list[str], rows: list[list]) -> str:
 
 
 def class_csv(lesson: Lesson) -> str:
-    rows = [[lesson.clock(r.second).strftime("%H:%M:%S"), r.second, r.frames, f"{r.faces:.2f}",
-             *(f"{v:.4f}" for v in r.shares)] for r in lesson.mood.seconds()]
+    rows = [
+        [
+            lesson.clock(r.second).strftime("%H:%M:%S"),
+            r.second,
+            r.frames,
+            f"{r.faces:.2f}",
+            *(f"{v:.4f}" for v in r.shares),
+        ]
+        for r in lesson.mood.seconds()
+    ]
     return _csv(["time", "second", "frames", "faces", *(f"share_{label}" for label in LABELS)], rows)
 
 
@@ -44,9 +52,17 @@ def seats_csv(lesson: Lesson) -> str:
     cells = sorted(lesson.minutes.items(), key=lambda kv: (kv[0][0], kv[0][1], seat_key(kv[0][2])))
     for (minute, layout, seat), cell in cells:
         mean = cell.totals / cell.frames
-        rows.append([lesson.clock(minute * 60).strftime("%H:%M"), layout, seat, cell.frames,
-                     lesson.frames_per_minute.get(minute, 0), LABELS[int(mean.argmax())],
-                     *(f"{v:.4f}" for v in mean)])
+        rows.append(
+            [
+                lesson.clock(minute * 60).strftime("%H:%M"),
+                layout,
+                seat,
+                cell.frames,
+                lesson.frames_per_minute.get(minute, 0),
+                LABELS[int(mean.argmax())],
+                *(f"{v:.4f}" for v in mean),
+            ]
+        )
     header = ["minute", "layout", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS)]
     return _csv(header, rows)
 
@@ -75,13 +91,19 @@ def _timeline_svg(lesson: Lesson, width: int = 900, height: int = 220) -> str:
         base = top
     ticks = np.linspace(edges[0], edges[-1], 6)
     for v in ticks:
-        parts.append(f'<text x="{x_of(v):.1f}" y="{height - 8}" font-size="12" text-anchor="middle">'
-                     f'{lesson.clock(v).strftime("%H:%M:%S")}</text>')
+        parts.append(
+            f'<text x="{x_of(v):.1f}" y="{height - 8}" font-size="12" text-anchor="middle">'
+            f"{lesson.clock(v).strftime('%H:%M:%S')}</text>"
+        )
     for share in (0, 0.5, 1):
-        parts.append(f'<text x="{left - 6}" y="{bottom + plot_h * (1 - share) + 4:.1f}" font-size="12" '
-                     f'text-anchor="end">{share:.0%}</text>')
-    return (f'<svg width="{width}" height="{height}" role="img" '
-            f'aria-label="share of each emotion over the lesson">{"".join(parts)}</svg>')
+        parts.append(
+            f'<text x="{left - 6}" y="{bottom + plot_h * (1 - share) + 4:.1f}" font-size="12" '
+            f'text-anchor="end">{share:.0%}</text>'
+        )
+    return (
+        f'<svg width="{width}" height="{height}" role="img" '
+        f'aria-label="share of each emotion over the lesson">{"".join(parts)}</svg>'
+    )
 
 
 def _legend() -> str:
@@ -89,9 +111,11 @@ def _legend() -> str:
 
 
 def _bars(shares: np.ndarray) -> str:
-    rows = "".join(f'<tr><td>{label}</td><td><div class="bar" style="width:{300 * v:.0f}px;'
-                   f'background:{HEX[label]}"></div></td><td>{v:.0%}</td></tr>'
-                   for label, v in zip(LABELS, shares, strict=True))
+    rows = "".join(
+        f'<tr><td>{label}</td><td><div class="bar" style="width:{300 * v:.0f}px;'
+        f'background:{HEX[label]}"></div></td><td>{v:.0%}</td></tr>'
+        for label, v in zip(LABELS, shares, strict=True)
+    )
     return f"<table>{rows}</table>"
 
 
@@ -107,15 +131,21 @@ def report_html(lesson: Lesson) -> str:
     seat_rows = "".join(
         f"<tr><td>{escape(s['seat'])}</td><td>{lesson.clock(s['first_seen_s']):%H:%M:%S}</td>"
         f"<td>{lesson.clock(s['last_seen_s']):%H:%M:%S}</td><td>{escape(s['label'])}</td>"
-        + "".join(f"<td>{p:.0%}</td>" for p in s["probabilities"]) + "</tr>" for s in seats)
+        + "".join(f"<td>{p:.0%}</td>" for p in s["probabilities"])
+        + "</tr>"
+        for s in seats
+    )
     moments = "".join(
         f"<tr><td>{escape(m.seat)}</td><td>{escape(m.reason + (f' ({m.label})' if m.label else ''))}</td>"
         f"<td>{lesson.clock(m.start_s):%H:%M:%S}</td><td>{lesson.clock(m.end_s):%H:%M:%S}</td>"
-        f"<td>{_duration(m.end_s - m.start_s)}</td></tr>" for m in lesson.moments) or (
-        '<tr><td colspan="5">None: no seat stayed negative or without a face for long.</td></tr>')
-    reflows = "".join(f"<li>{lesson.clock(r.time_s):%H:%M:%S}: the gallery changed from "
-                      f"{r.before[0]}x{r.before[1]} to {r.after[0]}x{r.after[1]}; seats were named afresh</li>"
-                      for r in lesson.reflows())
+        f"<td>{_duration(m.end_s - m.start_s)}</td></tr>"
+        for m in lesson.moments
+    ) or ('<tr><td colspan="5">None: no seat stayed negative or without a face for long.</td></tr>')
+    reflows = "".join(
+        f"<li>{lesson.clock(r.time_s):%H:%M:%S}: the gallery changed from "
+        f"{r.before[0]}x{r.before[1]} to {r.after[0]}x{r.after[1]}; seats were named afresh</li>"
+        for r in lesson.reflows()
+    )
     header = "".join(f"<th>{label}</th>" for label in LABELS)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Class mood: lesson of {start:%d %b %Y, %H:%M}</title>

@@ -52,7 +52,7 @@ def row_name(row: int) -> str:
 def seat_key(name: str) -> tuple[int, str, int]:
     """Sorts seat names row by row, then by column: A1, A2, ..., A10, B1."""
     letters = name.rstrip("0123456789")
-    return len(letters), letters, int(name[len(letters):] or 0)
+    return len(letters), letters, int(name[len(letters) :] or 0)
 
 
 def centre(box: Box) -> tuple[float, float]:
@@ -93,8 +93,11 @@ class Layout:
             kept = [members for members in columns if len(set(frame_of[members])) >= support]
             if kept:
                 rows.append(kept)
-        tiles = [Tile(r, c, *map(float, centres[members].mean(axis=0)))
-                 for r, columns in enumerate(rows) for c, members in enumerate(columns)]
+        tiles = [
+            Tile(r, c, *map(float, centres[members].mean(axis=0)))
+            for r, columns in enumerate(rows)
+            for c, members in enumerate(columns)
+        ]
         return cls(tuple(tiles), face_side)
 
     @property
@@ -140,8 +143,10 @@ class Layout:
         if len(self.tiles) != len(other.tiles) or not self.tiles:
             return False
         tolerance = self.reach() / 2
-        return all((a.row, a.col) == (b.row, b.col) and abs(a.x - b.x) <= tolerance and abs(a.y - b.y) <= tolerance
-                   for a, b in zip(self.tiles, other.tiles, strict=True))
+        return all(
+            (a.row, a.col) == (b.row, b.col) and abs(a.x - b.x) <= tolerance and abs(a.y - b.y) <= tolerance
+            for a, b in zip(self.tiles, other.tiles, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,8 @@ class SeatMap:
         misfits = sum(outside)
         empty = len(self.layout.tiles) - (len(boxes) - misfits)
         return misfits >= MISFIT_SHARE * len(boxes) or (
-            empty >= EMPTY_SHARE * len(self.layout.tiles) and misfits >= empty / 2)
+            empty >= EMPTY_SHARE * len(self.layout.tiles) and misfits >= empty / 2
+        )
 
     def _stray_stays(self) -> bool:
         """Whether one face has fitted no tile, at about the same place, in each of the last frames."""
@@ -200,5 +206,7 @@ class SeatMap:
             return False
         reach = self.layout.reach() / 2
         latest = np.array(self._strays[-1])
-        return any(all(np.min(np.linalg.norm(np.array(frame) - spot, axis=1)) <= reach for frame in self._strays)
-                   for spot in latest)
+        return any(
+            all(np.min(np.linalg.norm(np.array(frame) - spot, axis=1)) <= reach for frame in self._strays)
+            for spot in latest
+        )

@@ -32,7 +32,7 @@ REFERENCE_PIXELS = 640 * 480  # frames up to about this size are searched every 
 def face_patch(gray: np.ndarray, box: Box) -> np.ndarray:
     """The face in ``box``, shrunk to ``PATCH_PX`` square: what :func:`follow` looks for."""
     x, y, w, h = box
-    return cv2.resize(gray[y:y + h, x:x + w], (PATCH_PX, PATCH_PX), interpolation=cv2.INTER_AREA)
+    return cv2.resize(gray[y : y + h, x : x + w], (PATCH_PX, PATCH_PX), interpolation=cv2.INTER_AREA)
 
 
 def follow(gray: np.ndarray, box: Box, patch: np.ndarray) -> Box | None:
@@ -63,8 +63,14 @@ class StreamAnalyzer:
     searched with it), a face classifier and a tracker; ``config`` may be replaced between frames.
     """
 
-    def __init__(self, detector: FaceDetector, classifier: FaceClassifier, config: StreamConfig = StreamConfig(),
-                 *, tracker: FaceTracker | None = None) -> None:
+    def __init__(
+        self,
+        detector: FaceDetector,
+        classifier: FaceClassifier,
+        config: StreamConfig = StreamConfig(),
+        *,
+        tracker: FaceTracker | None = None,
+    ) -> None:
         self.detector = detector
         self.classifier = classifier
         self.config = config
@@ -76,11 +82,16 @@ class StreamAnalyzer:
         self._patches: dict[int, np.ndarray] = {}  # track id -> its face at the latest search
 
     @classmethod
-    def from_model(cls, files: ModelFiles | None = None, config: AnalyzerConfig = AnalyzerConfig(),
-                   stream: StreamConfig = StreamConfig()) -> StreamAnalyzer:
+    def from_model(
+        cls,
+        files: ModelFiles | None = None,
+        config: AnalyzerConfig = AnalyzerConfig(),
+        stream: StreamConfig = StreamConfig(),
+    ) -> StreamAnalyzer:
         """Built from model files (default: the shipped model) and the settings."""
-        return cls(FaceDetector(config.detector), FaceClassifier.from_model(files or shipped_model_files(), config),
-                   stream)
+        return cls(
+            FaceDetector(config.detector), FaceClassifier.from_model(files or shipped_model_files(), config), stream
+        )
 
     def analyze(self, image: np.ndarray) -> list[Face]:
         """This frame's faces (HxWx3 BGR, HxW gray or HxWx4 BGRA uint8), found ones first."""
@@ -101,7 +112,7 @@ class StreamAnalyzer:
         else:
             found, boxes = [], followed
         tracks = self.tracker.match(boxes)
-        self._remember(gray, tracks[:len(found)], forget_gone=search)
+        self._remember(gray, tracks[: len(found)], forget_gone=search)
         self._classify(gray, tracks, frame)
         return [t.face() for t in tracks]
 

@@ -129,9 +129,11 @@ class FaceTracker:
         """Which of ``tracks`` to classify at ``frame``: the new ones, then up to ``limit`` in all of
         those last classified ``every`` or more frames ago, the longest waiting first."""
         new = [t for t in tracks if t.probabilities is None]
-        waiting = sorted((t for t in tracks if t.probabilities is not None and frame - t.classified_at >= every),
-                         key=lambda t: t.classified_at)
-        return new + waiting[:max(0, limit - len(new))]
+        waiting = sorted(
+            (t for t in tracks if t.probabilities is not None and frame - t.classified_at >= every),
+            key=lambda t: t.classified_at,
+        )
+        return new + waiting[: max(0, limit - len(new))]
 
     def observe(self, tracks: Sequence[Track], probabilities: np.ndarray, frame: int = -1) -> None:
         """Blend each track's new classification (a row of ``probabilities``) into its smoothed one."""

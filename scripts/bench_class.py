@@ -60,9 +60,12 @@ def time_frames(gallery: np.ndarray, frames: int) -> dict:
         t4 = time.perf_counter()
         for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
             steps[key].append(1000 * value)
-    return {"faces_found": len(faces), "seats": sum(s is not None for s in seats),
-            **{f"{k}_ms_median": round(float(np.median(v)), 1) for k, v in steps.items()},
-            "total_ms_p90": round(float(np.percentile(steps["total"], 90)), 1)}
+    return {
+        "faces_found": len(faces),
+        "seats": sum(s is not None for s in seats),
+        **{f"{k}_ms_median": round(float(np.median(v)), 1) for k, v in steps.items()},
+        "total_ms_p90": round(float(np.percentile(steps["total"], 90)), 1),
+    }
 
 
 def live_path_faces(gallery: np.ndarray, size: tuple[int, int], frames: int = 12) -> int:
@@ -79,8 +82,9 @@ def lesson_memory(minutes: int = 60, fps: float = 2.0, seats: int = 49) -> dict:
 
     rows = cols = int(np.ceil(np.sqrt(seats)))
     tile_w, tile_h = tile_size(rows, cols, 1920, 1080)
-    boxes = [(c * tile_w + tile_w // 2 - 40, r * tile_h + tile_h // 2 - 40, 80, 80)
-             for r in range(rows) for c in range(cols)][:seats]
+    boxes = [
+        (c * tile_w + tile_w // 2 - 40, r * tile_h + tile_h // 2 - 40, 80, 80) for r in range(rows) for c in range(cols)
+    ][:seats]
     rng = np.random.default_rng(0)
     gc.collect()
     before = rss_mb()
@@ -90,8 +94,13 @@ def lesson_memory(minutes: int = 60, fps: float = 2.0, seats: int = 49) -> dict:
         probs = rng.dirichlet(np.ones(7), size=len(boxes)).astype(np.float32)
         lesson.add([Face(b, p) for b, p in zip(boxes, probs, strict=True)], n / fps)
     gc.collect()
-    return {"minutes": minutes, "frames": lesson.frames, "seats": len(lesson.seats),
-            "lesson_mb": round(rss_mb() - before, 1), "feed_s": round(time.perf_counter() - started, 1)}
+    return {
+        "minutes": minutes,
+        "frames": lesson.frames,
+        "seats": len(lesson.seats),
+        "lesson_mb": round(rss_mb() - before, 1),
+        "feed_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, (rows, cols, width, height) in GALLERIES.items():
         gallery = compose(rows, cols, width, height)
         figures[name] = time_frames(gallery, args.frames)
-        figures[name]["live_path_faces"] = {f"{w}x{h}": live_path_faces(gallery, (w, h))
-                                            for w, h in ((640, 360), (960, 540))}
+        figures[name]["live_path_faces"] = {
+            f"{w}x{h}": live_path_faces(gallery, (w, h)) for w, h in ((640, 360), (960, 540))
+        }
         print(f"{name}: {json.dumps(figures[name])}", flush=True)
     figures["lesson_memory"] = lesson_memory()
     return finish(f"lesson memory: {json.dumps(figures['lesson_memory'])}", figures, args.json)

@@ -26,12 +26,16 @@ from scripts.gallery import build_gallery
 
 def stats(ms: list[float]) -> dict:
     a = np.asarray(ms)
-    return {"median_ms": round(float(np.median(a)), 2), "p90_ms": round(float(np.percentile(a, 90)), 2),
-            "mean_ms": round(float(a.mean()), 2), "frames": len(a)}
+    return {
+        "median_ms": round(float(np.median(a)), 2),
+        "p90_ms": round(float(np.percentile(a, 90)), 2),
+        "mean_ms": round(float(a.mean()), 2),
+        "frames": len(a),
+    }
 
 
 def face_counts(counts: list[int], rounds: int) -> dict:
-    first = counts[:len(counts) // rounds]
+    first = counts[: len(counts) // rounds]
     return {"frames_with_faces": sum(c > 0 for c in first), "faces": sum(first), "min_faces": min(first)}
 
 
@@ -85,19 +89,24 @@ def bench_frames(video: Path, data: Path, rounds: int, gallery_frames: int) -> t
     faces = load_fer2013(data).split("PrivateTest").faces
     gallery = build_gallery(faces, frontal=True)
     return {
-        "video": {"source": f"{video.name} ({frames[0].shape[1]}x{frames[0].shape[0]}, {len(frames)} frames)",
-                  "cold": time_cold(frames, rounds), "stream": time_stream(frames, rounds),
-                  "search": time_search(frames, rounds)},
-        "gallery": {"source": "25 FER2013 PrivateTest faces, 1280x720 (scripts/gallery.py --frontal)",
-                    "cold": time_cold([gallery] * gallery_frames, 1),
-                    "stream": time_stream([gallery] * gallery_frames, 1),
-                    "search": time_search([gallery] * 10, 1)},
+        "video": {
+            "source": f"{video.name} ({frames[0].shape[1]}x{frames[0].shape[0]}, {len(frames)} frames)",
+            "cold": time_cold(frames, rounds),
+            "stream": time_stream(frames, rounds),
+            "search": time_search(frames, rounds),
+        },
+        "gallery": {
+            "source": "25 FER2013 PrivateTest faces, 1280x720 (scripts/gallery.py --frontal)",
+            "cold": time_cold([gallery] * gallery_frames, 1),
+            "stream": time_stream([gallery] * gallery_frames, 1),
+            "search": time_search([gallery] * 10, 1),
+        },
     }, gallery
 
 
 def bench_classifier(data: Path, batches: list[int], repeats: int) -> dict:
     """Median ms per face of one model call on ``n`` faces, and on ``n`` faces with their mirror images."""
-    crops = model_input(load_fer2013(data).split("PrivateTest").faces[:max(batches)])
+    crops = model_input(load_fer2013(data).split("PrivateTest").faces[: max(batches)])
     classify = EmotionClassifier(shipped_model_files(), num_threads=AnalyzerConfig().num_threads)
     out = {}
     for views in ("one view", "face+mirror"):

@@ -22,8 +22,15 @@ def bench_peer(python: Path, video: Path, gallery: np.ndarray | None, rounds: in
     if not python.exists():
         return {"error": f"no peer environment at {python.parent.parent}: run bash scripts/peer_env.sh"}
     with tempfile.TemporaryDirectory() as folder:
-        command = [str(python), "-I", str(ROOT / "scripts" / "peer_fer.py"), "--video", str(video.resolve()),
-                   "--rounds", str(rounds)]
+        command = [
+            str(python),
+            "-I",
+            str(ROOT / "scripts" / "peer_fer.py"),
+            "--video",
+            str(video.resolve()),
+            "--rounds",
+            str(rounds),
+        ]
         if gallery is not None:  # a benchmark image of FER2013 faces, not anyone's camera
             image = Path(folder) / "gallery.png"
             cv2.imwrite(str(image), gallery)

@@ -30,7 +30,7 @@ def letterbox(bgr: np.ndarray, width: int, height: int) -> np.ndarray:
     inner = cv2.resize(bgr, (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale)), interpolation=cv2.INTER_AREA)
     out = np.zeros((height, width, 3), np.uint8)
     top, left = (height - inner.shape[0]) // 2, (width - inner.shape[1]) // 2
-    out[top:top + inner.shape[0], left:left + inner.shape[1]] = inner
+    out[top : top + inner.shape[0], left : left + inner.shape[1]] = inner
     return out
 
 
@@ -109,16 +109,24 @@ def bench_sessions(video: Path, seconds: float, max_sessions: int) -> tuple[dict
         share, rss = run_sessions(count, frames, seconds, files)
         serving = start_up + rss - harness
         results[count] = round(share, 3)
-        print(f"  {count} sessions: {share:.1%} of offered frames analysed, serving memory {serving:.0f} MB",
-              file=sys.stderr, flush=True)
+        print(
+            f"  {count} sessions: {share:.1%} of offered frames analysed, serving memory {serving:.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
         if count == 1:
             memory["one_session_mb"] = round(serving)
         if share < SUSTAINED:
             break
         best = count
         memory["most_sessions_mb"] = round(serving)
-    return {"sustained": best, "share_analysed": results, "seconds_each": seconds,
-            "size": f"{SESSION_SIZE[0]}x{SESSION_SIZE[1]}", "fps": SESSION_FPS}, memory
+    return {
+        "sustained": best,
+        "share_analysed": results,
+        "seconds_each": seconds,
+        "size": f"{SESSION_SIZE[0]}x{SESSION_SIZE[1]}",
+        "fps": SESSION_FPS,
+    }, memory
 
 
 def sessions_in_child(video: Path, seconds: float, max_sessions: int) -> tuple[dict, dict]:
@@ -126,11 +134,23 @@ def sessions_in_child(video: Path, seconds: float, max_sessions: int) -> tuple[d
     glibc's malloc arenas capped as the Procfile caps them in the serving process."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "sessions.json"
-        command = [sys.executable, "-m", "scripts.benchmark", "--sessions-child", "--json", str(out),
-                   "--video", str(video.resolve()), "--session-seconds", str(seconds),
-                   "--max-sessions", str(max_sessions)]
-        subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
-                       env={"MALLOC_ARENA_MAX": "2", **os.environ})
+        command = [
+            sys.executable,
+            "-m",
+            "scripts.benchmark",
+            "--sessions-child",
+            "--json",
+            str(out),
+            "--video",
+            str(video.resolve()),
+            "--session-seconds",
+            str(seconds),
+            "--max-sessions",
+            str(max_sessions),
+        ]
+        subprocess.run(
+            command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, env={"MALLOC_ARENA_MAX": "2", **os.environ}
+        )
         child = json.loads(out.read_text())
     return child["sessions"], child["memory"]
 
@@ -140,11 +160,23 @@ def bench_browser(video_mjpeg: Path) -> dict:
     if os.geteuid() != 0:
         return {"error": "needs root (a private network namespace)"}
     with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run(["unshare", "-n", sys.executable, str(ROOT / "tests" / "browser_session.py"),
-                               str(video_mjpeg), str(Path(folder) / "shot.png")],
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [
+                "unshare",
+                "-n",
+                sys.executable,
+                str(ROOT / "tests" / "browser_session.py"),
+                str(video_mjpeg),
+                str(Path(folder) / "shot.png"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1:]}
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {k: result.get(k) for k in ("seconds_to_playing", "seconds_to_first_annotated_frame", "analysed_fps",
-                                       "server_rss_mb_streaming")}
+    return {
+        k: result.get(k)
+        for k in ("seconds_to_playing", "seconds_to_first_annotated_frame", "analysed_fps", "server_rss_mb_streaming")
+    }

@@ -51,29 +51,48 @@ def table(results: dict) -> str:
         if part:
             for mode in ("cold", "stream"):
                 s = part[mode]
-                rows.append((f"{name} {mode}", f"median {s['median_ms']} ms, p90 {s['p90_ms']} ms, mean "
-                             f"{s['mean_ms']} ms; {s['frames_with_faces']} frames with faces, {s['faces']} faces, "
-                             f"at least {s['min_faces']} per frame"))
+                rows.append(
+                    (
+                        f"{name} {mode}",
+                        f"median {s['median_ms']} ms, p90 {s['p90_ms']} ms, mean "
+                        f"{s['mean_ms']} ms; {s['frames_with_faces']} frames with faces, {s['faces']} faces, "
+                        f"at least {s['min_faces']} per frame",
+                    )
+                )
             s = part["search"]
             rows.append((f"{name} Haar search alone", f"median {s['median_ms']} ms, p90 {s['p90_ms']} ms"))
     peer = results.get("peer", {})
     for name, ours in (("video", "video"), ("image", "gallery")):
         if name in peer:
             s = peer[name]
-            rows.append((f"peer {ours}", f"median {s['median_ms']} ms, p90 {s['p90_ms']} ms, mean {s['mean_ms']} ms; "
-                         f"{s['frames_with_faces']} frames with faces, {s['faces']} faces"))
+            rows.append(
+                (
+                    f"peer {ours}",
+                    f"median {s['median_ms']} ms, p90 {s['p90_ms']} ms, mean {s['mean_ms']} ms; "
+                    f"{s['frames_with_faces']} frames with faces, {s['faces']} faces",
+                )
+            )
             mine = results.get("frames", {}).get(ours)
             if mine:
-                rows.append((f"peer / ours, {ours}", f"cold {s['median_ms'] / mine['cold']['median_ms']:.1f}x "
-                             f"(medians), stream {s['mean_ms'] / mine['stream']['mean_ms']:.1f}x (means)"))
+                rows.append(
+                    (
+                        f"peer / ours, {ours}",
+                        f"cold {s['median_ms'] / mine['cold']['median_ms']:.1f}x "
+                        f"(medians), stream {s['mean_ms'] / mine['stream']['mean_ms']:.1f}x (means)",
+                    )
+                )
     if "error" in peer:
         rows.append(("peer", peer["error"]))
     for key, value in results.get("classifier", {}).items():
         rows.append((f"classifier ms/face, {key}", str(value)))
     sessions = results.get("sessions")
     if sessions:
-        rows.append((f"sessions {sessions['size']} {sessions['fps']} fps", f"{sessions['sustained']} sustained "
-                     f"(>= {SUSTAINED:.0%} analysed); shares {sessions['share_analysed']}"))
+        rows.append(
+            (
+                f"sessions {sessions['size']} {sessions['fps']} fps",
+                f"{sessions['sustained']} sustained (>= {SUSTAINED:.0%} analysed); shares {sessions['share_analysed']}",
+            )
+        )
     for key, value in results.get("memory", {}).items():
         rows.append((f"memory {key.replace('_', ' ')}", str(value)))
     for key, value in results.get("browser", {}).items():
@@ -109,8 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sessions_child:
         results["sessions"], results["memory"] = bench_sessions(args.video, args.session_seconds, args.max_sessions)
     elif "sessions" in sections:
-        results["sessions"], results["memory"] = sessions_in_child(args.video, args.session_seconds,
-                                                                   args.max_sessions)
+        results["sessions"], results["memory"] = sessions_in_child(args.video, args.session_seconds, args.max_sessions)
     if "peer" in sections:
         results["peer"] = bench_peer(args.peer_python, args.video, gallery, args.rounds, args.gallery_frames)
     if args.browser:

@@ -48,11 +48,11 @@ def tile_image(name: str, width: int, height: int) -> np.ndarray:
     photo = cv2.imread(str(WILD / "images" / name), cv2.IMREAD_COLOR)
     cover = cv2.resize(photo, (width, width), interpolation=cv2.INTER_AREA)
     top = (width - height) // 2
-    canvas = cv2.GaussianBlur(cover[top:top + height], (0, 0), 10)
+    canvas = cv2.GaussianBlur(cover[top : top + height], (0, 0), 10)
     side = round(height * ZOOM)
     small = cv2.resize(photo, (side, side), interpolation=cv2.INTER_AREA)
     x, y = (width - side) // 2, (height - side) // 2
-    canvas[y:y + side, x:x + side] = small
+    canvas[y : y + side, x : x + side] = small
     return canvas
 
 
@@ -81,7 +81,7 @@ def compose(rows: int, cols: int, width: int, height: int, gap: int = 4) -> np.n
     for n, name in enumerate(names):
         r, c = divmod(n, cols)
         x, y = x0 + c * (tile_w + gap), y0 + r * (tile_h + gap)
-        image[y:y + tile_h, x:x + tile_w] = tile_image(name, tile_w, tile_h)
+        image[y : y + tile_h, x : x + tile_w] = tile_image(name, tile_w, tile_h)
     return image
 
 
@@ -153,8 +153,9 @@ def write_call_page(folder: Path, count: int, tile: tuple[int, int], video: Path
         video_name = video.name
         if video.parent != folder:
             shutil.copy(video, folder / video_name)
-    page = PAGE.format(title=TITLE, zoom=round(ZOOM * 100), photos=list(names),
-                       video=f'"{video_name}"' if video_name else "null")
+    page = PAGE.format(
+        title=TITLE, zoom=round(ZOOM * 100), photos=list(names), video=f'"{video_name}"' if video_name else "null"
+    )
     (folder / "index.html").write_text(page.replace("'", '"'), encoding="utf-8")
     return folder / "index.html"
 

@@ -41,8 +41,22 @@ class _Counter:
 
 
 def install(target: Path, requirements: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "--no-input", "--target", str(target), "-r", str(requirements)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--target",
+            str(target),
+            "-r",
+            str(requirements),
+        ],
+        check=True,
+    )
 
 
 def measure(files: list[tuple[Path, str]]) -> dict:
@@ -79,8 +93,10 @@ def report(result: dict) -> str:
     for name, part in result["parts"].items():
         rows.append(f"{name:<40} {part['files']:7d} {part['bytes'] / MB:11.1f} {part['compressed_bytes'] / MB:11.1f}")
     slug = result["slug_compressed_bytes"]
-    rows.append(f"{'slug (Python runtime not counted)':<40} {'':>7} {result['slug_bytes'] / MB:11.1f} "
-                f"{slug / MB:11.1f}  = {slug / SLUG_LIMIT_BYTES:.0%} of the {SLUG_LIMIT_BYTES // MB} MB limit")
+    rows.append(
+        f"{'slug (Python runtime not counted)':<40} {'':>7} {result['slug_bytes'] / MB:11.1f} "
+        f"{slug / MB:11.1f}  = {slug / SLUG_LIMIT_BYTES:.0%} of the {SLUG_LIMIT_BYTES // MB} MB limit"
+    )
     rows.append("\nbiggest installed distributions (on disk MB)")
     rows += [f"  {d['name'] + ' ' + d['version']:<40} {d['bytes'] / MB:8.1f}" for d in result["biggest"]]
     return "\n".join(rows)

@@ -39,8 +39,8 @@ SPLITS = ("PublicTest", "PrivateTest")
 LABEL_SETS = {
     "fer2013": "the original FER2013 labels, every face",
     "ferplus": "FER+ majority: the plurality of the ten vote columns (neutral, happiness, surprise, sadness, "
-               "anger, disgust, fear, contempt, unknown, NF); faces whose plurality is contempt, unknown or NF, "
-               "or tied, are left out",
+    "anger, disgust, fear, contempt, unknown, NF); faces whose plurality is contempt, unknown or NF, "
+    "or tied, are left out",
 }
 VIEW_NAMES = {"single_view": "each face as seen", "mirror_views": f"as served: {VIEWS}"}
 
@@ -54,7 +54,7 @@ def view_probabilities(classifier: FaceClassifier, faces: np.ndarray) -> np.ndar
     side = faces.shape[1]
     out = []
     for i in range(0, len(faces), BATCH):
-        batch = faces[i:i + BATCH]
+        batch = faces[i : i + BATCH]
         boxes = [(k * side, 0, side, side) for k in range(len(batch))]
         out.append(classifier.both_views(np.hstack(list(batch)), boxes))
     return np.concatenate(out)
@@ -64,22 +64,30 @@ def ferplus_majority(counts: np.ndarray) -> tuple[np.ndarray, dict]:
     """FER+ majority labels (``-1``: left out) and how many faces were kept and left out, and why."""
     labels = majority_labels(counts)
     tied = (counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1
-    return labels, {"faces": len(labels), "kept": int((labels >= 0).sum()),
-                    "left_out_no_class": int(((labels < 0) & ~tied).sum()), "left_out_tied": int(tied.sum())}
+    return labels, {
+        "faces": len(labels),
+        "kept": int((labels >= 0).sum()),
+        "left_out_no_class": int(((labels < 0) & ~tied).sum()),
+        "left_out_tied": int(tied.sum()),
+    }
 
 
 def describe(report: Report) -> str:
     recall = " ".join(f"{k} {v:.2f}" for k, v in report.recall.items())
     precision = " ".join(f"{k} {v:.2f}" for k, v in report.precision.items())
-    return (f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  ({int(report.confusion.sum())} faces)\n"
-            f"      recall    {recall}\n      precision {precision}")
+    return (
+        f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  ({int(report.confusion.sum())} faces)\n"
+        f"      recall    {recall}\n      precision {precision}"
+    )
 
 
 def evaluate(classify, data: FerData, votes: Votes) -> tuple[dict, dict[str, Report]]:
     """Scores by label set, split and view (with the FER+ face counts), and the served PrivateTest
     report of each label set."""
-    classifiers = {"single_view": FaceClassifier(classify, mirror_views=False),
-                   "mirror_views": FaceClassifier(classify, mirror_views=True)}
+    classifiers = {
+        "single_view": FaceClassifier(classify, mirror_views=False),
+        "mirror_views": FaceClassifier(classify, mirror_views=True),
+    }
     scores: dict[str, dict] = {"ferplus_faces": {}, "fer2013": {}, "ferplus": {}}
     served = {}
     for split in SPLITS:
@@ -88,8 +96,10 @@ def evaluate(classify, data: FerData, votes: Votes) -> tuple[dict, dict[str, Rep
         rated = majority >= 0
         for view, classifier in classifiers.items():
             predicted = view_probabilities(classifier, part.faces).argmax(axis=1)
-            reports = {"fer2013": classification_report(part.labels, predicted),
-                       "ferplus": classification_report(majority[rated], predicted[rated])}
+            reports = {
+                "fer2013": classification_report(part.labels, predicted),
+                "ferplus": classification_report(majority[rated], predicted[rated]),
+            }
             for label_set, report in reports.items():
                 scores[label_set].setdefault(split, {})[view] = report.to_dict()
                 print(f"{label_set:7s} {split:11s} {view:12s} {describe(report)}", flush=True)
@@ -109,8 +119,15 @@ def plot_confusion(report: Report, title: str, path: Path) -> None:
     ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
     for i in range(len(LABELS)):
         for j in range(len(LABELS)):
-            ax.text(j, i, f"{rows[i, j]:.2f}\n({report.confusion[i, j]})", ha="center", va="center",
-                    fontsize=7, color="white" if rows[i, j] > 0.5 else "black")
+            ax.text(
+                j,
+                i,
+                f"{rows[i, j]:.2f}\n({report.confusion[i, j]})",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if rows[i, j] > 0.5 else "black",
+            )
     ax.set_xticks(range(len(LABELS)), LABELS, rotation=45, ha="right")
     ax.set_yticks(range(len(LABELS)), LABELS)
     ax.set_xlabel("predicted")
@@ -122,8 +139,11 @@ def plot_confusion(report: Report, title: str, path: Path) -> None:
 
 
 # PublicTest accuracies a run's history may hold: runs before FER+ logged ``val_accuracy`` (FER2013 labels).
-PUBLIC_CURVES = {"val_accuracy": "PublicTest, FER2013 labels", "public_fer2013": "PublicTest, FER2013 labels",
-                 "public_ferplus": "PublicTest, FER+ majority labels"}
+PUBLIC_CURVES = {
+    "val_accuracy": "PublicTest, FER2013 labels",
+    "public_fer2013": "PublicTest, FER2013 labels",
+    "public_ferplus": "PublicTest, FER+ majority labels",
+}
 
 
 def plot_history(history: list[dict], path: Path) -> None:
@@ -168,18 +188,33 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelError, DataError, VotesError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    metrics = {"by": "scripts.evaluate", "note": "the TFLite file through LiteRT, as the app runs it",
-               "data": args.data.name, "votes": args.votes.name, "served": "mirror_views", "views": VIEW_NAMES,
-               "label_sets": LABEL_SETS, **scores}
+    metrics = {
+        "by": "scripts.evaluate",
+        "note": "the TFLite file through LiteRT, as the app runs it",
+        "data": args.data.name,
+        "votes": args.votes.name,
+        "served": "mirror_views",
+        "views": VIEW_NAMES,
+        "label_sets": LABEL_SETS,
+        **scores,
+    }
     card_path = replace(files.card, metrics=metrics).write(args.model_dir)
-    for label_set, name, title in (("fer2013", "confusion_matrix.png", "FER2013 labels"),
-                                   ("ferplus", "confusion_matrix_ferplus.png", "FER+ majority labels")):
+    for label_set, name, title in (
+        ("fer2013", "confusion_matrix.png", "FER2013 labels"),
+        ("ferplus", "confusion_matrix_ferplus.png", "FER+ majority labels"),
+    ):
         report = served[label_set]
-        plot_confusion(report, f"PrivateTest, {title}, served model (mirror views): accuracy {report.accuracy:.1%}, "
-                               f"macro-F1 {report.macro_f1:.3f}", args.model_dir / name)
+        plot_confusion(
+            report,
+            f"PrivateTest, {title}, served model (mirror views): accuracy {report.accuracy:.1%}, "
+            f"macro-F1 {report.macro_f1:.3f}",
+            args.model_dir / name,
+        )
     plot_history(files.card.training["history"], args.model_dir / "training_curves.png")
-    print(f"wrote the metrics to {card_path}; confusion_matrix.png, confusion_matrix_ferplus.png, "
-          f"training_curves.png beside it")
+    print(
+        f"wrote the metrics to {card_path}; confusion_matrix.png, confusion_matrix_ferplus.png, "
+        f"training_curves.png beside it"
+    )
     return 0
 
 

@@ -105,12 +105,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: parity {max_diff:.2e} exceeds {PARITY_TOLERANCE:.0e}", file=sys.stderr)
         return 1
 
-    card = ModelCard(
-        parameters=model.count_params(),
-        training=training_record(config, history, summary),
-        exported=datetime.now(UTC).isoformat(timespec="seconds"),
-        parity={"faces": len(faces), "split": "PublicTest", "max_abs_diff": max_diff, "tolerance": PARITY_TOLERANCE},
-    ).with_file(KERAS_NAME, keras_path.read_bytes()).with_file(TFLITE_NAME, tflite)
+    card = (
+        ModelCard(
+            parameters=model.count_params(),
+            training=training_record(config, history, summary),
+            exported=datetime.now(UTC).isoformat(timespec="seconds"),
+            parity={
+                "faces": len(faces),
+                "split": "PublicTest",
+                "max_abs_diff": max_diff,
+                "tolerance": PARITY_TOLERANCE,
+            },
+        )
+        .with_file(KERAS_NAME, keras_path.read_bytes())
+        .with_file(TFLITE_NAME, tflite)
+    )
     card_path = card.write(args.out)
     print(f"wrote {keras_path} ({keras_path.stat().st_size:,} B), {tflite_path} ({len(tflite):,} B), {card_path}")
     return 0

@@ -26,10 +26,10 @@ def gallery_tile(face: np.ndarray, width: int, height: int, face_px: int) -> np.
     side = max(width, height)
     backdrop = cv2.resize(face, (side, side), interpolation=cv2.INTER_CUBIC)
     top, left = (side - height) // 2, (side - width) // 2
-    tile = cv2.GaussianBlur(backdrop[top:top + height, left:left + width], (0, 0), 12)
+    tile = cv2.GaussianBlur(backdrop[top : top + height, left : left + width], (0, 0), 12)
     big = cv2.resize(face, (face_px, face_px), interpolation=cv2.INTER_CUBIC)
     y, x = (height - face_px) // 2, (width - face_px) // 2
-    tile[y:y + face_px, x:x + face_px] = big
+    tile[y : y + face_px, x : x + face_px] = big
     return cv2.cvtColor(tile, cv2.COLOR_GRAY2BGR)
 
 
@@ -51,20 +51,32 @@ def frontal_picks(faces: np.ndarray, rows: int, cols: int, width: int, height: i
             picks[n] = (picks[n] + 1) % len(faces)
 
 
-def build_gallery(faces: np.ndarray, rows: int = 5, cols: int = 5, width: int = 1280, height: int = 720,
-                  face_px: int = 96, frontal: bool = False, picks: list[int] | None = None) -> np.ndarray:
+def build_gallery(
+    faces: np.ndarray,
+    rows: int = 5,
+    cols: int = 5,
+    width: int = 1280,
+    height: int = 720,
+    face_px: int = 96,
+    frontal: bool = False,
+    picks: list[int] | None = None,
+) -> np.ndarray:
     """An HxWx3 BGR gallery of ``rows * cols`` faces of ``faces`` (N, 48, 48): ``picks``, else
     picked evenly, or with ``frontal`` only faces the cascade finds (see :func:`frontal_picks`)."""
     count = rows * cols
     tile_w, tile_h = width // cols, height // rows
     if picks is None:
-        picks = (frontal_picks(faces, rows, cols, width, height, face_px) if frontal
-                 else np.linspace(0, len(faces) - 1, count).round().astype(int))
+        picks = (
+            frontal_picks(faces, rows, cols, width, height, face_px)
+            if frontal
+            else np.linspace(0, len(faces) - 1, count).round().astype(int)
+        )
     gallery = np.zeros((height, width, 3), np.uint8)
     for n, index in enumerate(picks):
         r, c = divmod(n, cols)
-        gallery[r * tile_h:(r + 1) * tile_h, c * tile_w:(c + 1) * tile_w] = gallery_tile(
-            faces[index], tile_w, tile_h, face_px)
+        gallery[r * tile_h : (r + 1) * tile_h, c * tile_w : (c + 1) * tile_w] = gallery_tile(
+            faces[index], tile_w, tile_h, face_px
+        )
     return gallery
 
 
@@ -99,8 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cols", type=int, default=5)
     parser.add_argument("--size", default="1280x720", help="gallery size WxH")
     parser.add_argument("--face-px", type=int, default=96, help="face size in the gallery, pixels")
-    parser.add_argument("--frontal", action="store_true", help="only faces the cascade finds on their own tile "
-                        "(the benchmark's gallery)")
+    parser.add_argument(
+        "--frontal",
+        action="store_true",
+        help="only faces the cascade finds on their own tile (the benchmark's gallery)",
+    )
     parser.add_argument("--out", type=Path, help="also save the annotated gallery here (PNG)")
     args = parser.parse_args(argv)
     from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
@@ -109,18 +124,24 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(v) for v in args.size.split("x"))
     faces = load_fer2013(args.data).split("PrivateTest").faces
     gallery = build_gallery(faces, args.rows, args.cols, width, height, args.face_px, args.frontal)
-    print(f"{args.rows * args.cols} real faces (FER2013 PrivateTest), {args.face_px} px each, "
-          f"in a {width}x{height} gallery")
-    for name, detector in (("default", DetectorConfig()),
-                           ("sensitivity high", DetectorConfig(scale_factor=1.05, min_neighbors=3))):
+    print(
+        f"{args.rows * args.cols} real faces (FER2013 PrivateTest), {args.face_px} px each, "
+        f"in a {width}x{height} gallery"
+    )
+    for name, detector in (
+        ("default", DetectorConfig()),
+        ("sensitivity high", DetectorConfig(scale_factor=1.05, min_neighbors=3)),
+    ):
         analyzer = FrameAnalyzer.from_model(config=AnalyzerConfig(detector=detector))
         analyzer.analyze(gallery)
         start = time.perf_counter()
         found = analyzer.analyze(gallery)
         ms = (time.perf_counter() - start) * 1000
         hits, extra = score_gallery(found, args.rows, args.cols, width, height)
-        print(f"{name:17s} faces found: {hits:2d} of {args.rows * args.cols}, other detections: {extra}  "
-              f"({ms:.0f} ms per frame)")
+        print(
+            f"{name:17s} faces found: {hits:2d} of {args.rows * args.cols}, other detections: {extra}  "
+            f"({ms:.0f} ms per frame)"
+        )
         if args.out and name == "default":
             cv2.imwrite(str(args.out), draw_faces(gallery.copy(), found))
     return 0

@@ -47,8 +47,10 @@ def load_peer():
 
     version = getattr(fer, "__version__", None)
     if version != PEER_VERSION:
-        raise SystemExit(f"expected the PyPI fer {PEER_VERSION}, found {version} at {fer.__file__}: "
-                         "run with the peer venv's python and -I")
+        raise SystemExit(
+            f"expected the PyPI fer {PEER_VERSION}, found {version} at {fer.__file__}: "
+            "run with the peer venv's python and -I"
+        )
     return FER, tf
 
 
@@ -82,9 +84,15 @@ def time_frames(detector, frames: list[np.ndarray], rounds: int, warmup: int) ->
             if round_ == 0:
                 with_face += bool(found)
                 faces += len(found)
-    return {"frames": len(frames), "rounds": rounds, "ms": [round(m, 3) for m in ms],
-            "median_ms": round(float(np.median(ms)), 3), "p90_ms": round(float(np.percentile(ms, 90)), 3),
-            "frames_with_face": with_face, "faces": faces}
+    return {
+        "frames": len(frames),
+        "rounds": rounds,
+        "ms": [round(m, 3) for m in ms],
+        "median_ms": round(float(np.median(ms)), 3),
+        "p90_ms": round(float(np.percentile(ms, 90)), 3),
+        "frames_with_face": with_face,
+        "faces": faces,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,10 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         "video": time_frames(detector, frames, args.rounds, args.warmup),
         "image": None if image is None else time_frames(detector, [image], args.repeat, args.warmup),
         "tensorflow": tf.__version__,
-        "threads": {"opencv": cv2.getNumThreads(),
-                    "tf_intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
-                    "tf_inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
-                    "tflite_num_threads": None, "cpu_count": os.cpu_count()},
+        "threads": {
+            "opencv": cv2.getNumThreads(),
+            "tf_intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+            "tf_inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+            "tflite_num_threads": None,
+            "cpu_count": os.cpu_count(),
+        },
     }
     print(json.dumps(result))
     return 0

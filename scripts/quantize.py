@@ -36,7 +36,7 @@ def quantize(model, calibration: np.ndarray) -> bytes:
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: ([calibration[i:i + 1]] for i in range(len(calibration)))
+    converter.representative_dataset = lambda: ([calibration[i : i + 1]] for i in range(len(calibration)))
     with contextlib.redirect_stdout(io.StringIO()):  # the converter lists every captured variable
         return converter.convert()
 
@@ -62,11 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     faces = model_input(data.split("PublicTest").faces[:AGREEMENT_FACES])
     float_probs = model.predict(faces, batch_size=256, verbose=0)
     int8_probs = EmotionClassifier(ModelFiles(tflite, card))(faces)
-    agreement = {"faces": len(faces), "split": "PublicTest",
-                 "same_label": round(float((float_probs.argmax(1) == int8_probs.argmax(1)).mean()), 4),
-                 "max_abs_diff": round(float(np.abs(float_probs - int8_probs).max()), 4)}
-    print(f"int8 vs float Keras on {len(faces)} PublicTest faces: same label {agreement['same_label']:.1%}, "
-          f"max |diff| {agreement['max_abs_diff']:.3f}")
+    agreement = {
+        "faces": len(faces),
+        "split": "PublicTest",
+        "same_label": round(float((float_probs.argmax(1) == int8_probs.argmax(1)).mean()), 4),
+        "max_abs_diff": round(float(np.abs(float_probs - int8_probs).max()), 4),
+    }
+    print(
+        f"int8 vs float Keras on {len(faces)} PublicTest faces: same label {agreement['same_label']:.1%}, "
+        f"max |diff| {agreement['max_abs_diff']:.3f}"
+    )
 
     tflite_path = args.model_dir / TFLITE_NAME
     tflite_path.write_bytes(tflite)

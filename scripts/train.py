@@ -24,12 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.data import FerData, load_fer2013
-from fer.ferplus import Votes, load_votes, majority_labels, soft_targets
-from fer.labels import LABELS
+from fer.data import load_fer2013
+from fer.ferplus import load_votes
 from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model
-from fer.preprocessing import model_input
 from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, machine
+from scripts.training import Split, accuracies, choose_precision, class_weights, prepare
 
 NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and biases (not saved with the optimizer)
 
@@ -56,8 +55,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Train
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", required=True, type=Path, help="run folder (created if missing)")
     parser.add_argument("--resume", action="store_true", help="continue from the run folder's last.keras")
-    parser.add_argument("--until-epoch", type=int, default=0,
-                        help="stop after this epoch (the schedule still spans --epochs); resume later")
+    parser.add_argument(
+        "--until-epoch",
+        type=int,
+        default=0,
+        help="stop after this epoch (the schedule still spans --epochs); resume later",
+    )
     for f in fields(TrainConfig):
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
     parser.add_argument("--widths", default=",".join(map(str, ModelConfig.widths)))
@@ -69,96 +72,16 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Train
     if train.targets not in ("ferplus", "fer2013"):
         parser.error(f"--targets must be 'ferplus' or 'fer2013', not {train.targets!r}")
     ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
-    model = ModelConfig(widths=ints(args.widths), convs_per_block=ints(args.convs_per_block),
-                        dense_units=ints(args.dense_units))
-    augment = AugmentConfig(erasing_factor=0.0 if args.no_erasing else AugmentConfig.erasing_factor,
-                            seed=train.seed)
+    model = ModelConfig(
+        widths=ints(args.widths), convs_per_block=ints(args.convs_per_block), dense_units=ints(args.dense_units)
+    )
+    augment = AugmentConfig(erasing_factor=0.0 if args.no_erasing else AugmentConfig.erasing_factor, seed=train.seed)
     return args, train, model, augment
 
 
-def class_weights(labels: np.ndarray, mode: str) -> np.ndarray | None:
-    """Per-class loss weights ``(7,)``, normalised to a mean of 1 over the training faces."""
-    if mode == "none":
-        return None
-    if mode != "sqrt":
-        raise ValueError(f"class_weighting must be 'none' or 'sqrt', not {mode!r}")
-    counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
-    weights = 1.0 / np.sqrt(np.maximum(counts, 1.0))
-    return weights / weights[labels].mean()
-
-
-@dataclass(frozen=True)
-class Split:
-    """Faces ``(N, 48, 48, 1)`` float32, targets ``(N, 7)``, original labels and FER+ majority labels."""
-
-    x: np.ndarray
-    targets: np.ndarray
-    original: np.ndarray
-    majority: np.ndarray
-
-
-def prepare(data: FerData, votes: Votes, cfg: TrainConfig, training: bool) -> Split:
-    """Targets of one split. With FER+ targets, training leaves out the faces the crowd gave no class;
-    evaluation keeps every face (their FER+ majority label is -1, their target the original label)."""
-    counts = votes.aligned(data.names)
-    original = np.eye(len(LABELS), dtype=np.float32)[data.labels]
-    targets = original
-    if cfg.targets == "ferplus":
-        soft, rated = soft_targets(counts)
-        targets = np.where(rated[:, None], (1.0 - cfg.original_weight) * soft + cfg.original_weight * original,
-                           original)
-        if training:
-            data, targets, counts = data.select(rated), targets[rated], counts[rated]
-    return Split(model_input(data.faces), targets, data.labels, majority_labels(counts))
-
-
-def time_precisions(candidates: tuple[str, ...], batch_size: int, build) -> dict[str, float]:
-    """Median ms per training step of each Keras dtype policy, timed on random batches."""
-    import keras
-
-    x = np.random.default_rng(0).uniform(0, 255, (batch_size, 48, 48, 1)).astype(np.float32)
-    y = np.eye(len(LABELS), dtype=np.float32)[np.arange(batch_size) % len(LABELS)]
-    timings = {}
-    for policy in candidates:
-        keras.mixed_precision.set_global_policy(policy)
-        trainer = build()
-        for _ in range(3):
-            trainer.train_on_batch(x, y)
-        steps = []
-        for _ in range(8):
-            start = time.perf_counter()
-            trainer.train_on_batch(x, y)
-            steps.append(time.perf_counter() - start)
-        timings[policy] = round(1000 * float(np.median(steps)), 1)
-        keras.backend.clear_session()
-    return timings
-
-
-def choose_precision(requested: str, batch_size: int, build) -> tuple[str, dict[str, float]]:
-    """The dtype policy to train with: the one asked for, or on "auto" the faster one measured here."""
-    import keras
-
-    if requested != "auto":
-        return requested, {}
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        if tf.config.list_physical_devices("GPU"):
-            return "mixed_float16", {}
-    timings = time_precisions(("float32", "mixed_bfloat16"), batch_size, build)
-    return min(timings, key=timings.get), timings
-
-
-def accuracies(probs: np.ndarray, split: Split) -> dict[str, float]:
-    """FER+ majority accuracy (faces with a majority class) and accuracy on the original labels."""
-    predicted = probs.argmax(1)
-    rated = split.majority >= 0
-    return {"ferplus": float((predicted[rated] == split.majority[rated]).mean()),
-            "fer2013": float((predicted == split.original).mean())}
-
-
-def make_callbacks(run: Path, classifier, public: Split, selection: str, history: list[dict],
-                   start_time: float, offset: float):
+def make_callbacks(
+    run: Path, classifier, public: Split, selection: str, history: list[dict], start_time: float, offset: float
+):
     import keras
 
     class Checkpoint(keras.callbacks.Callback):
@@ -170,20 +93,26 @@ def make_callbacks(run: Path, classifier, public: Split, selection: str, history
             val_loss = float(-(public.targets * np.log(np.clip(probs, 1e-7, 1.0))).sum(1).mean())
             public_acc = accuracies(probs, public)
             best = max((h[f"public_{selection}"] for h in history), default=-1.0)
-            entry = {"epoch": epoch + 1, **logs, "val_loss": val_loss,
-                     **{f"public_{k}": v for k, v in public_acc.items()},
-                     "wall_s": round(offset + time.time() - start_time, 1),
-                     "lr": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))}
+            entry = {
+                "epoch": epoch + 1,
+                **logs,
+                "val_loss": val_loss,
+                **{f"public_{k}": v for k, v in public_acc.items()},
+                "wall_s": round(offset + time.time() - start_time, 1),
+                "lr": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+            }
             history.append(entry)
             if entry[f"public_{selection}"] > best:
                 classifier.save(run / "best.keras")
                 entry["best"] = True
             self.model.save(run / "last.keras")
             (run / "history.json").write_text(json.dumps(history, indent=1))
-            print(f"epoch {epoch + 1:3d}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}  "
-                  f"public loss {val_loss:.4f}  FER+ {public_acc['ferplus']:.4f}  FER2013 {public_acc['fer2013']:.4f}  "
-                  f"lr {entry['lr']:.2e}  {entry['wall_s']:.0f}s{'  *best' if entry.get('best') else ''}",
-                  flush=True)
+            print(
+                f"epoch {epoch + 1:3d}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}  "
+                f"public loss {val_loss:.4f}  FER+ {public_acc['ferplus']:.4f}  FER2013 {public_acc['fer2013']:.4f}  "
+                f"lr {entry['lr']:.2e}  {entry['wall_s']:.0f}s{'  *best' if entry.get('best') else ''}",
+                flush=True,
+            )
 
     return [Checkpoint()]
 
@@ -203,9 +132,11 @@ def build_trainer(model_cfg: ModelConfig, augment_cfg: AugmentConfig, train_cfg:
     )
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=train_cfg.adamw_decay)
     optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
-    trainer.compile(optimizer=optimizer,
-                    loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_cfg.label_smoothing),
-                    metrics=["accuracy"])
+    trainer.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_cfg.label_smoothing),
+        metrics=["accuracy"],
+    )
     return trainer, classifier
 
 
@@ -227,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     train_data = data.split("Training")
     if train_cfg.limit:
         train_data = train_data.select(slice(0, train_cfg.limit))
-    train = prepare(train_data, votes, train_cfg, training=True)
-    public, private = (prepare(data.split(s), votes, train_cfg, training=False) for s in ("PublicTest", "PrivateTest"))
+    targets = (train_cfg.targets, train_cfg.original_weight)
+    train = prepare(train_data, votes, *targets, training=True)
+    public, private = (prepare(data.split(s), votes, *targets, training=False) for s in ("PublicTest", "PrivateTest"))
     selection = "ferplus" if train_cfg.targets == "ferplus" else "fer2013"
     steps_per_epoch = int(np.ceil(len(train.x) / train_cfg.batch_size))
     weights = class_weights(train.targets.argmax(1), train_cfg.class_weighting)
@@ -248,24 +180,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"resuming {run} after epoch {len(history)}", flush=True)
     else:
         precision, timings = choose_precision(
-            train_cfg.mixed_precision, train_cfg.batch_size,
-            lambda: build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)[0])
+            train_cfg.mixed_precision,
+            train_cfg.batch_size,
+            lambda: build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)[0],
+        )
         keras.mixed_precision.set_global_policy(precision)
         keras.utils.set_random_seed(train_cfg.seed)
         trainer, classifier = build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)
-        config = {"train": asdict(train_cfg), "model": model_cfg.to_dict(), "augment": augment_cfg.to_dict(),
-                  "precision": precision, "precision_ms_per_step": timings, "selection": f"public_{selection}",
-                  "backend": keras.backend.backend(), "keras": keras.__version__,
-                  "hardware": machine(), "train_faces": len(train.x), "parameters": classifier.count_params()}
+        config = {
+            "train": asdict(train_cfg),
+            "model": model_cfg.to_dict(),
+            "augment": augment_cfg.to_dict(),
+            "precision": precision,
+            "precision_ms_per_step": timings,
+            "selection": f"public_{selection}",
+            "backend": keras.backend.backend(),
+            "keras": keras.__version__,
+            "hardware": machine(),
+            "train_faces": len(train.x),
+            "parameters": classifier.count_params(),
+        }
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
-    print(f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest, "
-          f"{len(private.x)} PrivateTest; {classifier.count_params():,} parameters; {precision} on "
-          f"{keras.backend.backend()}; {machine()}", flush=True)
+    print(
+        f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest, "
+        f"{len(private.x)} PrivateTest; {classifier.count_params():,} parameters; {precision} on "
+        f"{keras.backend.backend()}; {machine()}",
+        flush=True,
+    )
     start = time.time()
     # Augmentation is active only in training; the PublicTest scores are of the plain classifier.
     trainer.fit(
-        train.x, train.targets,
+        train.x,
+        train.targets,
         sample_weight=sample_weight,
         batch_size=train_cfg.batch_size,
         epochs=min(args.until_epoch or train_cfg.epochs, train_cfg.epochs),
@@ -281,14 +228,23 @@ def main(argv: list[str] | None = None) -> int:
     best = keras.models.load_model(run / "best.keras")
     best_epoch = max(history, key=lambda h: h[f"public_{selection}"])
     private_acc = accuracies(best.predict(private.x, batch_size=256, verbose=0), private)
-    summary = {"best_epoch": best_epoch["epoch"], "selection": f"public_{selection}",
-               "public_ferplus": best_epoch["public_ferplus"], "public_fer2013": best_epoch["public_fer2013"],
-               "private_ferplus": private_acc["ferplus"], "private_fer2013": private_acc["fer2013"],
-               "epochs_run": len(history), "wall_s": history[-1]["wall_s"]}
+    summary = {
+        "best_epoch": best_epoch["epoch"],
+        "selection": f"public_{selection}",
+        "public_ferplus": best_epoch["public_ferplus"],
+        "public_fer2013": best_epoch["public_fer2013"],
+        "private_ferplus": private_acc["ferplus"],
+        "private_fer2013": private_acc["fer2013"],
+        "epochs_run": len(history),
+        "wall_s": history[-1]["wall_s"],
+    }
     (run / "summary.json").write_text(json.dumps(summary, indent=1))
-    print(f"best epoch {summary['best_epoch']}: PublicTest FER+ {summary['public_ferplus']:.4f}; PrivateTest FER+ "
-          f"{private_acc['ferplus']:.4f}, FER2013 {private_acc['fer2013']:.4f} (single crop, Keras); "
-          f"{summary['wall_s']:.0f}s of training", flush=True)
+    print(
+        f"best epoch {summary['best_epoch']}: PublicTest FER+ {summary['public_ferplus']:.4f}; PrivateTest FER+ "
+        f"{private_acc['ferplus']:.4f}, FER2013 {private_acc['fer2013']:.4f} (single crop, Keras); "
+        f"{summary['wall_s']:.0f}s of training",
+        flush=True,
+    )
     return 0
 
 

@@ -35,9 +35,27 @@ VIDEO = ROOT.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
 
 def start_app(log: Path) -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(APP_PORT),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(APP_PORT),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -62,8 +80,10 @@ def call_page(folder: Path, faces: int, tile: tuple[int, int]) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     webm = folder / "singer.webm"  # Debian's Chromium plays WebM, not H.264
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(VIDEO), "-c:v", "libvpx", "-b:v", "1M",
-                    "-an", str(webm)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(VIDEO), "-c:v", "libvpx", "-b:v", "1M", "-an", str(webm)],
+        check=True,
+    )
     write_call_page(folder, faces, tile, video=webm)
 
 
@@ -119,10 +139,19 @@ def drive(args, downloads: Path, result: dict) -> None:
 
     result.update(layout=f"{args.rows}x{args.cols}", size=[args.width, args.height])
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-            "--auto-select-tab-capture-source-by-title=Class call"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+                "--auto-select-tab-capture-source-by-title=Class call",
+            ],
+        )
         context = browser.new_context(accept_downloads=True)
         call = context.new_page()
         call.set_viewport_size({"width": args.width, "height": args.height})
@@ -170,16 +199,20 @@ def drive(args, downloads: Path, result: dict) -> None:
         app.get_by_role("button", name="Share the call").wait_for(timeout=60_000)
         result["after_reload"] = {
             "headline": wait_for(lambda: page.headline() if page.headline() == "Stopped" else None, 20),
-            "faces": page.faces(), "url_kept": app.url == result["lesson_url"],
-            "seats": len(seats_of(page.download("Seats per minute (CSV)")))}
+            "faces": page.faces(),
+            "url_kept": app.url == result["lesson_url"],
+            "seats": len(seats_of(page.download("Seats per minute (CSV)"))),
+        }
 
         # Share again, then STOP: the page says so and shows no faces.
         app.get_by_role("button", name="Share the call").click()
         wait_for(lambda: page.faces() > 0, 60)
         app.get_by_role("button", name="Stop sharing").click()
         stopped = wait_for(lambda: page.headline() == "Stopped" and page.faces() == 0, 20)
-        result["after_stop"] = {"stopped": bool(stopped),
-                                "text_has_stopped": "Stopped: no faces in view" in page.text()}
+        result["after_stop"] = {
+            "stopped": bool(stopped),
+            "text_has_stopped": "Stopped: no faces in view" in page.text(),
+        }
 
         # Share again, switch to another mode and back: stopped, no stale faces.
         app.get_by_role("button", name="Share the call").click()
@@ -200,10 +233,15 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--still", type=float, default=60, help="seconds of a still gallery to watch")
-    parser.add_argument("--settle", type=float, default=15,
-                        help="seconds from the first view before the still part, and after a reflow")
-    parser.add_argument("--reflow", type=lambda s: [int(v) for v in s.split("x")], default=None,
-                        help="after the still part, reflow the gallery to ROWSxCOLS")
+    parser.add_argument(
+        "--settle", type=float, default=15, help="seconds from the first view before the still part, and after a reflow"
+    )
+    parser.add_argument(
+        "--reflow",
+        type=lambda s: [int(v) for v in s.split("x")],
+        default=None,
+        help="after the still part, reflow the gallery to ROWSxCOLS",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder for the screenshot")
     args = parser.parse_args()
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)

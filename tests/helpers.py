@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
 
-def make_face(box: Box = (0, 0, 10, 10), label: str = "neutral", score: float = 0.9,
-              face_id: int | None = None) -> Face:
+def make_face(
+    box: Box = (0, 0, 10, 10), label: str = "neutral", score: float = 0.9, face_id: int | None = None
+) -> Face:
     """A face whose ``label`` has probability ``score`` and the other emotions share the rest."""
     rest = (1 - score) / (len(LABELS) - 1)
     probabilities = np.array([score if name == label else rest for name in LABELS], np.float32)
@@ -65,8 +66,9 @@ def write_tree(root: Path, members: list[tuple[str, bytes]]) -> Path:
     return root
 
 
-def grid_boxes(rows: int, cols: int, width: int = 1280, height: int = 720, seed: int = 0,
-            last_row: int | None = None) -> list[tuple[int, int, int, int]]:
+def grid_boxes(
+    rows: int, cols: int, width: int = 1280, height: int = 720, seed: int = 0, last_row: int | None = None
+) -> list[tuple[int, int, int, int]]:
     """One face box per tile of a ``rows`` x ``cols`` gallery, a face of about 0.4 of the tile's
     height, each a little off its tile's centre; a short last row (``last_row`` tiles) is centred,
     as call apps centre it."""

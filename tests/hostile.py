@@ -19,8 +19,12 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def huge_png_header(side: int = 30000) -> bytes:
     """A tiny PNG whose header claims ``side`` x ``side`` pixels."""
     ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def _save(image: Image.Image, fmt: str, **kw) -> bytes:
@@ -45,8 +49,24 @@ def _audio_only_mp4(path: Path) -> None:
 
 def _zero_frame_mp4(path: Path) -> None:
     # A valid MP4 with a video track that holds no frames: ffmpeg writes one when asked for none.
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=64x48:r=10:d=1",
-                    "-frames:v", "0", "-c:v", "mpeg4", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=64x48:r=10:d=1",
+            "-frames:v",
+            "0",
+            "-c:v",
+            "mpeg4",
+            str(path),
+        ],
+        check=True,
+    )
 
 
 def write_corpus(folder: Path, face_bgr: np.ndarray, video: Path) -> dict[str, Path]:
@@ -55,8 +75,9 @@ def write_corpus(folder: Path, face_bgr: np.ndarray, video: Path) -> dict[str, P
     jpeg = _save(rgb, "JPEG", quality=90)
     png = _save(rgb, "PNG")
     sixteen = Image.fromarray(np.asarray(rgb.convert("L")).astype(np.uint16) * 257)
-    gif_frames = [im.convert("P", palette=Image.Palette.ADAPTIVE)
-                  for im in (rgb, rgb.transpose(Image.Transpose.FLIP_LEFT_RIGHT))]
+    gif_frames = [
+        im.convert("P", palette=Image.Palette.ADAPTIVE) for im in (rgb, rgb.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    ]
     gif = io.BytesIO()
     gif_frames[0].save(gif, "GIF", save_all=True, append_images=gif_frames[1:], duration=100, loop=0)
     files = {
@@ -85,5 +106,13 @@ def write_corpus(folder: Path, face_bgr: np.ndarray, video: Path) -> dict[str, P
 
 # What each file must give: a photo with the face found, or a clear one-line error.
 GOOD_PHOTOS = {"sixteen-bit.png", "rgba.png", "cmyk.jpg", "gray.jpg", "animated.gif"}
-BAD_FILES = {"zero-byte.jpg", "truncated.jpg", "truncated.png", "text.jpg", "huge-header.png",
-             "truncated.mp4", "no-video-stream.mp4", "zero-frames.mp4"}
+BAD_FILES = {
+    "zero-byte.jpg",
+    "truncated.jpg",
+    "truncated.png",
+    "text.jpg",
+    "huge-header.png",
+    "truncated.mp4",
+    "no-video-stream.mp4",
+    "zero-frames.mp4",
+}

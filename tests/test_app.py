@@ -82,12 +82,15 @@ STUN = {"urls": "stun:stun.example.org:3478"}
 TURN = {"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}
 
 
-@pytest.mark.parametrize("env, secret, servers", [
-    (None, json.dumps([STUN]), [STUN]),  # JSON text in secrets.toml
-    (None, [TURN], [TURN]),  # an array of TOML tables
-    ("[]", "not json", []),  # the environment wins over secrets
-    (None, None, None),  # neither: the streaming library's defaults
-])
+@pytest.mark.parametrize(
+    "env, secret, servers",
+    [
+        (None, json.dumps([STUN]), [STUN]),  # JSON text in secrets.toml
+        (None, [TURN], [TURN]),  # an array of TOML tables
+        ("[]", "not json", []),  # the environment wins over secrets
+        (None, None, None),  # neither: the streaming library's defaults
+    ],
+)
 def test_valid_ice_servers_from_secrets_give_no_warning(monkeypatch, env, secret, servers):
     expected = None if servers is None else {"iceServers": servers}
     assert live_page(monkeypatch, env=env, secret=secret) == ([], expected)
@@ -137,11 +140,14 @@ def test_video_mode_on_the_real_video(video_path):
     assert "Moment" in [s.label for s in at.select_slider]
 
 
-@pytest.mark.parametrize("mode, shown, hidden", [
-    ("Class", {"Frames a second from the shared call"}, {"Look for new faces every N frames", "Camera resolution"}),
-    ("Photo", set(), {"Frames a second from the shared call", "Look for new faces every N frames"}),
-    ("Video", set(), {"Frames a second from the shared call", "Look for new faces every N frames"}),
-])
+@pytest.mark.parametrize(
+    "mode, shown, hidden",
+    [
+        ("Class", {"Frames a second from the shared call"}, {"Look for new faces every N frames", "Camera resolution"}),
+        ("Photo", set(), {"Frames a second from the shared call", "Look for new faces every N frames"}),
+        ("Video", set(), {"Frames a second from the shared call", "Look for new faces every N frames"}),
+    ],
+)
 def test_sidebar_settings_appear_only_in_the_modes_they_affect(mode, shown, hidden):
     at = app_in_mode(mode)
     labels = {w.label for kind in ("slider", "select_slider", "selectbox", "checkbox") for w in at.sidebar.get(kind)}

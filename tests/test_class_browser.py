@@ -25,8 +25,13 @@ def run_session(tmp_path, *args: str) -> dict:
     assert os.geteuid() == 0, "the browser test makes a network namespace and must run as root"
     assert shutil.which("unshare") and shutil.which("ffmpeg"), "needs util-linux unshare and ffmpeg"
     assert os.path.exists("/usr/bin/chromium"), "needs Debian's chromium (apt-get install chromium)"
-    done = subprocess.run(["unshare", "-n", sys.executable, str(ROOT / "tests" / "class_session.py"),
-                           "--out", str(tmp_path), *args], capture_output=True, text=True, timeout=540, cwd=ROOT)
+    done = subprocess.run(
+        ["unshare", "-n", sys.executable, str(ROOT / "tests" / "class_session.py"), "--out", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=540,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, f"class session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert "error" not in result, (result["error"], result["server_log_tail"])
@@ -40,16 +45,28 @@ def run_session(tmp_path, *args: str) -> dict:
 @pytest.fixture(scope="module")
 def gallery_25(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class25")
-    result = run_session(folder, "--rows", "5", "--cols", "5", "--width", "1280", "--height", "720",
-                         "--still", "60", "--reflow", "4x4")
+    result = run_session(
+        folder, "--rows", "5", "--cols", "5", "--width", "1280", "--height", "720", "--still", "60", "--reflow", "4x4"
+    )
     shutil.copy(folder / "class-page.png", ROOT / "docs" / "class-page.png")
     return result
 
 
 @pytest.fixture(scope="module")
 def gallery_49(tmp_path_factory):
-    return run_session(tmp_path_factory.mktemp("class49"), "--rows", "7", "--cols", "7", "--width", "1920",
-                       "--height", "1080", "--still", "20")
+    return run_session(
+        tmp_path_factory.mktemp("class49"),
+        "--rows",
+        "7",
+        "--cols",
+        "7",
+        "--width",
+        "1920",
+        "--height",
+        "1080",
+        "--still",
+        "20",
+    )
 
 
 def test_the_server_receives_the_shared_tab_at_its_size(gallery_25, gallery_49):

@@ -61,13 +61,16 @@ def test_truncated_model_with_matching_checksum_fails_to_load(model_copy):
         EmotionClassifier(read_model_files(model_copy))
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda m: m.update(labels=["happy", "sad"]), "labels"),
-    (lambda m: m["input"].update(shape=[None, 64, 64, 1]), "input contract"),
-    (lambda m: m["face_crop"].update(margin=0.2), "cropped as"),
-    (lambda m: m.update(surprise="field"), "unknown fields: surprise"),
-    (lambda m: m.pop("name"), None),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: m.update(labels=["happy", "sad"]), "labels"),
+        (lambda m: m["input"].update(shape=[None, 64, 64, 1]), "input contract"),
+        (lambda m: m["face_crop"].update(margin=0.2), "cropped as"),
+        (lambda m: m.update(surprise="field"), "unknown fields: surprise"),
+        (lambda m: m.pop("name"), None),
+    ],
+)
 def test_card_must_match_the_library(model_copy, change, message):
     _edit_metadata(model_copy, change)
     if message is None:  # a missing contract field takes its one right value
@@ -107,6 +110,6 @@ def test_probabilities(classifier, faces):
 
 
 def test_batch_size_does_not_change_a_face_result(classifier, faces):
-    alone = np.concatenate([classifier(faces[i:i + 1]) for i in range(4)])
+    alone = np.concatenate([classifier(faces[i : i + 1]) for i in range(4)])
     np.testing.assert_allclose(classifier(faces[:4]), alone, atol=1e-5)
     np.testing.assert_allclose(classifier(faces)[:4], alone, atol=1e-5)

@@ -20,8 +20,14 @@ from fer.recorded import ROW_FIELDS
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fer", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "PYTHONPATH": ""})
+    return subprocess.run(
+        [sys.executable, "-m", "fer", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +70,9 @@ def test_video_rows_and_progress(media_dir, tmp_path):
     lines = done.stderr.splitlines()  # each redraw of the bar (after "\r") reads as a line here
     bars = [i for i, line in enumerate(lines) if line.startswith("clip.mp4 [")]
     assert lines[bars[-1]].startswith("clip.mp4 [####################] 100%")
-    assert not any("XNNPACK" in line for line in lines[bars[0]:])  # the runtime's notice never lands in the bar
+    assert not any("XNNPACK" in line for line in lines[bars[0] :])  # the runtime's notice never lands in the bar
     rows = list(csv.DictReader(out.open()))
-    assert lines[bars[-1] + 1:] == [f"wrote {len(rows)} rows (csv) for 1 file to {out}"]
+    assert lines[bars[-1] + 1 :] == [f"wrote {len(rows)} rows (csv) for 1 file to {out}"]
     assert rows and list(rows[0]) == list(ROW_FIELDS)
     times = sorted({float(r["time_s"]) for r in rows})
     assert all(t == pytest.approx(round(t), abs=0.05) for t in times)  # one sample per second

@@ -26,15 +26,18 @@ def test_detection_scale():
     assert DetectorConfig(min_face_px=24, detection_face_px=32).detection_scale == 1.0  # never enlarged
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: DetectorConfig(scale_factor=1.0), "scale_factor"),
-    (lambda: DetectorConfig(min_neighbors=-1), "min_neighbors"),
-    (lambda: DetectorConfig(min_face_px=10), "min_face_px"),
-    (lambda: DetectorConfig(detection_face_px=12), "detection_face_px"),
-    (lambda: CropConfig(margin=-0.1), "margin"),
-    (lambda: CropConfig(size=64), "48x48"),
-    (lambda: AnalyzerConfig(num_threads=0), "num_threads"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: DetectorConfig(scale_factor=1.0), "scale_factor"),
+        (lambda: DetectorConfig(min_neighbors=-1), "min_neighbors"),
+        (lambda: DetectorConfig(min_face_px=10), "min_face_px"),
+        (lambda: DetectorConfig(detection_face_px=12), "detection_face_px"),
+        (lambda: CropConfig(margin=-0.1), "margin"),
+        (lambda: CropConfig(size=64), "48x48"),
+        (lambda: AnalyzerConfig(num_threads=0), "num_threads"),
+    ],
+)
 def test_validation(make, message):
     with pytest.raises(ValueError, match=message):
         make()
@@ -42,8 +45,10 @@ def test_validation(make, message):
 
 def test_ice_servers():
     turn = '[{"urls": "turn:turn.example.org:3478", "username": "u", "credential": "p"}]'
-    assert parse_ice_servers(turn) == ({"iceServers": [{"urls": "turn:turn.example.org:3478",
-                                                        "username": "u", "credential": "p"}]}, None)
+    assert parse_ice_servers(turn) == (
+        {"iceServers": [{"urls": "turn:turn.example.org:3478", "username": "u", "credential": "p"}]},
+        None,
+    )
     assert parse_ice_servers("[]") == ({"iceServers": []}, None)
     assert parse_ice_servers(None) == (None, None) and parse_ice_servers("  ") == (None, None)
     config, warning = parse_ice_servers("not json", "FER_ICE_SERVERS")

@@ -35,15 +35,17 @@ def _csv_lines(fer_csv, n=3) -> list[str]:
     return gzip.decompress(fer_csv.read_bytes()).decode().splitlines()[: n + 1]
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda row: row.replace(",", ",12 ", 1), "2305 pixels, expected 2304"),
-    (lambda row: "9" + row[1:], "emotion 9 is outside 0..6"),
-    (lambda row: "x" + row[1:], "emotion 'x' is not an integer"),
-    (lambda row: row.replace(",Training", ",Validation"), "Usage 'Validation'"),
-    (lambda row: row.replace(",", ",300 ", 1).rsplit(" ", 1)[0] + ",Training",
-     "pixels must be integers 0..255"),
-    (lambda row: row.split(",")[0], "expected 'emotion,pixels[,Usage]'"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda row: row.replace(",", ",12 ", 1), "2305 pixels, expected 2304"),
+        (lambda row: "9" + row[1:], "emotion 9 is outside 0..6"),
+        (lambda row: "x" + row[1:], "emotion 'x' is not an integer"),
+        (lambda row: row.replace(",Training", ",Validation"), "Usage 'Validation'"),
+        (lambda row: row.replace(",", ",300 ", 1).rsplit(" ", 1)[0] + ",Training", "pixels must be integers 0..255"),
+        (lambda row: row.split(",")[0], "expected 'emotion,pixels[,Usage]'"),
+    ],
+)
 def test_csv_bad_row_names_file_and_line(fer_csv, tmp_path, mutate, message):
     header, first, second, third = _csv_lines(fer_csv)
     bad = tmp_path / "bad.csv"
@@ -107,16 +109,23 @@ def test_unknown_class_folder_names_member(fer_members, tmp_path):
     archive = write_tar(tmp_path / "bad.tar.gz", [(name, raw), (bad_name, raw)])
     with pytest.raises(DataError) as err:
         load_fer2013(archive)
-    assert str(err.value) == (f"{archive}: {bad_name}: unknown class folder 'contempt'; "
-                              f"expected one of {', '.join(LABELS)}")
+    assert str(err.value) == (
+        f"{archive}: {bad_name}: unknown class folder 'contempt'; expected one of {', '.join(LABELS)}"
+    )
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("train/happy/Training_9.jpg", b"not a jpeg", "not a readable image"),
-    ("train/happy/Validation_9.jpg", None, "file name must start with one of"),
-    ("train/happy/Training_9.png", cv2.imencode(".png", np.zeros((64, 48), np.uint8))[1].tobytes(),
-     "image is 48x64, expected 48x48"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("train/happy/Training_9.jpg", b"not a jpeg", "not a readable image"),
+        ("train/happy/Validation_9.jpg", None, "file name must start with one of"),
+        (
+            "train/happy/Training_9.png",
+            cv2.imencode(".png", np.zeros((64, 48), np.uint8))[1].tobytes(),
+            "image is 48x64, expected 48x48",
+        ),
+    ],
+)
 def test_bad_member_is_named(fer_members, tmp_path, name, data, message):
     good = fer_members[0]
     archive = write_tar(tmp_path / "bad.tar", [good, (name, data if data is not None else good[1])], "w")
@@ -150,7 +159,14 @@ def test_whole_release_counts(fer_faces):
     assert len(fer_faces) == 35887
     train, public, private = (fer_faces.split(s) for s in SPLITS)
     assert (len(train), len(public), len(private)) == (28709, 3589, 3589)
-    assert train.counts() == {"angry": 3995, "disgust": 436, "fear": 4097, "happy": 7215,
-                              "sad": 4830, "surprise": 3171, "neutral": 4965}
+    assert train.counts() == {
+        "angry": 3995,
+        "disgust": 436,
+        "fear": 4097,
+        "happy": 7215,
+        "sad": 4830,
+        "surprise": 3171,
+        "neutral": 4965,
+    }
     with pytest.raises(ValueError, match="unknown split"):
         fer_faces.split("Validation")

@@ -32,14 +32,12 @@ NOT_SHIPPED = ("docs/", "tests/", "README")  # examples of configuration live th
 
 
 def tracked_files() -> list[str]:
-    return subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.splitlines()
+    return subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
 
 
 def test_shipped_config_keeps_usage_stats_off_and_xsrf_on(tmp_path):
     project = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    subprocess.run(["sh", "setup.sh"], cwd=ROOT, env={**os.environ, "HOME": str(tmp_path), "PORT": "40123"},
-                   check=True)
+    subprocess.run(["sh", "setup.sh"], cwd=ROOT, env={**os.environ, "HOME": str(tmp_path), "PORT": "40123"}, check=True)
     dyno = tomllib.loads((tmp_path / ".streamlit" / "config.toml").read_text())
     assert dyno["server"]["port"] == 40123 and dyno["server"]["headless"] is True
     for config in (project, dyno):
@@ -107,8 +105,11 @@ def load_page(port: int, timeout_s: float = 90) -> list:
 
 
 def elements(messages: list, kind: str) -> list:
-    return [m.delta.new_element for m in messages
-            if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == kind]
+    return [
+        m.delta.new_element
+        for m in messages
+        if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == kind
+    ]
 
 
 @pytest.mark.slow
@@ -119,8 +120,9 @@ def test_procfile_web_command_serves_the_app_within_a_basic_dyno(tmp_path):
     env.update(PORT=str(port), HOME=str(tmp_path), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
     log = tmp_path / "server.log"
     with log.open("w") as out:
-        server = subprocess.Popen(["sh", "-c", web_command()], cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            ["sh", "-c", web_command()], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline, health = time.monotonic() + 90, None
         while health != "ok" and time.monotonic() < deadline:

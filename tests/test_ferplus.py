@@ -13,8 +13,15 @@ from fer.labels import LABELS, SPLITS
 
 VOTES_CSV = SHARED / "fer2013" / "ferplus_votes.csv"
 # The FER+ column that stands for each class, written out here rather than taken from fer.ferplus.
-CLASS_OF_COLUMN = {"anger": "angry", "disgust": "disgust", "fear": "fear", "happiness": "happy",
-                   "sadness": "sad", "surprise": "surprise", "neutral": "neutral"}
+CLASS_OF_COLUMN = {
+    "anger": "angry",
+    "disgust": "disgust",
+    "fear": "fear",
+    "happiness": "happy",
+    "sadness": "sad",
+    "surprise": "surprise",
+    "neutral": "neutral",
+}
 GOOD = "train/angry/Training_1.jpg,Training,0,0,0,0,0,10,0,0,0,0,0,yes"
 
 
@@ -28,17 +35,24 @@ def write_votes(path: Path, *lines: str, header: str = ",".join(HEADER)) -> Path
     return path
 
 
-@pytest.mark.parametrize("lines, header, message", [
-    ((GOOD,), "path,usage,fer2013_row", "line 1: expected the header"),
-    ((GOOD, GOOD.rsplit(",", 1)[0]), None, "line 3: 13 fields, expected 14"),
-    ((GOOD.replace(",10,", ",ten,"),), None, "line 2: vote counts must be integers"),
-    ((GOOD.replace(",Training,", ",Validation,"),), None, "line 2: usage 'Validation' is not one of"),
-    ((GOOD.replace(",10,", ",-1,"),), None, "line 2: vote counts must be non-negative"),
-    ((GOOD.replace(",10,", ",0,"),), None, "line 2: vote counts must be non-negative with at least one vote"),
-    ((GOOD.replace(",yes", ",maybe"),), None, "line 2: matched must be 'yes' or 'no'"),
-    ((), None, "no votes (header only)"),
-    ((GOOD, GOOD.replace(",0,0,0,0,0,10,", ",0,0,0,0,0,9,")), None, "line 3: train/angry/Training_1.jpg has a line"),
-])
+@pytest.mark.parametrize(
+    "lines, header, message",
+    [
+        ((GOOD,), "path,usage,fer2013_row", "line 1: expected the header"),
+        ((GOOD, GOOD.rsplit(",", 1)[0]), None, "line 3: 13 fields, expected 14"),
+        ((GOOD.replace(",10,", ",ten,"),), None, "line 2: vote counts must be integers"),
+        ((GOOD.replace(",Training,", ",Validation,"),), None, "line 2: usage 'Validation' is not one of"),
+        ((GOOD.replace(",10,", ",-1,"),), None, "line 2: vote counts must be non-negative"),
+        ((GOOD.replace(",10,", ",0,"),), None, "line 2: vote counts must be non-negative with at least one vote"),
+        ((GOOD.replace(",yes", ",maybe"),), None, "line 2: matched must be 'yes' or 'no'"),
+        ((), None, "no votes (header only)"),
+        (
+            (GOOD, GOOD.replace(",0,0,0,0,0,10,", ",0,0,0,0,0,9,")),
+            None,
+            "line 3: train/angry/Training_1.jpg has a line",
+        ),
+    ],
+)
 def test_malformed_votes_name_the_file_and_line(tmp_path, lines, header, message):
     path = write_votes(tmp_path / "votes.csv", *lines, header=header or ",".join(HEADER))
     with pytest.raises(VotesError) as caught:
@@ -60,15 +74,18 @@ def test_a_face_without_a_votes_line_is_an_error(tmp_path):
 
 
 def test_soft_targets_rule_on_exact_cases():
-    faces = np.stack([
-        counts(neutral=6, happiness=4),
-        counts(neutral=8, happiness=1, unknown=1),  # lone votes are outliers: dropped
-        counts(contempt=8, neutral=2),  # contempt is no class: the class votes left make the target
-        counts(neutral=2, unknown=8),  # the crowd could not tell
-        counts(NF=10),  # not a face
-        counts(neutral=1, happiness=1, surprise=1, sadness=1, anger=1, disgust=1, fear=1, contempt=1, unknown=1,
-               NF=1),  # nothing but lone votes
-    ])
+    faces = np.stack(
+        [
+            counts(neutral=6, happiness=4),
+            counts(neutral=8, happiness=1, unknown=1),  # lone votes are outliers: dropped
+            counts(contempt=8, neutral=2),  # contempt is no class: the class votes left make the target
+            counts(neutral=2, unknown=8),  # the crowd could not tell
+            counts(NF=10),  # not a face
+            counts(
+                neutral=1, happiness=1, surprise=1, sadness=1, anger=1, disgust=1, fear=1, contempt=1, unknown=1, NF=1
+            ),  # nothing but lone votes
+        ]
+    )
     targets, rated = soft_targets(faces)
     assert targets.dtype == np.float32 and targets.shape == (6, len(LABELS))
     assert rated.tolist() == [True, True, True, False, False, False]
@@ -83,14 +100,16 @@ def test_soft_targets_rule_on_exact_cases():
 def test_majority_labels_map_each_column_and_leave_out_ties_and_non_classes():
     for column, label in CLASS_OF_COLUMN.items():
         assert majority_labels(counts(**{column: 7, "unknown": 3})[None]).tolist() == [LABELS.index(label)]
-    faces = np.stack([
-        counts(neutral=5, happiness=5),  # tie
-        counts(anger=4, sadness=4, unknown=2),  # tie
-        counts(contempt=6, neutral=4),
-        counts(unknown=6, fear=4),
-        counts(NF=10),
-        counts(neutral=4, happiness=3, surprise=3),  # a plurality, not a majority: counts
-    ])
+    faces = np.stack(
+        [
+            counts(neutral=5, happiness=5),  # tie
+            counts(anger=4, sadness=4, unknown=2),  # tie
+            counts(contempt=6, neutral=4),
+            counts(unknown=6, fear=4),
+            counts(NF=10),
+            counts(neutral=4, happiness=3, surprise=3),  # a plurality, not a majority: counts
+        ]
+    )
     assert majority_labels(faces).tolist() == [-1, -1, -1, -1, -1, LABELS.index("neutral")]
     assert majority_labels(np.zeros((0, len(VOTE_COLUMNS)), np.int64)).shape == (0,)
 
@@ -104,11 +123,17 @@ def votes():
 def test_the_real_votes_file(votes):
     assert len(votes.paths) == 35_887
     assert {s: int((votes.splits == s).sum()) for s in SPLITS} == {
-        "Training": 28_709, "PublicTest": 3_589, "PrivateTest": 3_589}
+        "Training": 28_709,
+        "PublicTest": 3_589,
+        "PrivateTest": 3_589,
+    }
     unmatched = ~votes.matched
     assert unmatched.sum() == 175
     assert {s: int((unmatched & (votes.splits == s)).sum()) for s in SPLITS} == {
-        "Training": 149, "PublicTest": 10, "PrivateTest": 16}
+        "Training": 149,
+        "PublicTest": 10,
+        "PrivateTest": 16,
+    }
     # FER+ rows voted all "not a face" have no pixels of their own: their files get NF = 10.
     assert (votes.counts[unmatched] == counts(NF=10)).all()
     assert (votes.counts.sum(axis=1) >= 9).all()  # ten taggers per face (one face has nine votes)
@@ -131,9 +156,15 @@ def test_real_soft_targets_and_majority_labels(votes):
     no_class = untied & np.isin(votes.counts.argmax(axis=1), [VOTE_COLUMNS.index("unknown"), VOTE_COLUMNS.index("NF")])
     assert no_class.sum() > 100 and not rated[no_class].any()
     assert {s: int(rated[votes.splits == s].sum()) for s in SPLITS} == {
-        "Training": 28_342, "PublicTest": 3_549, "PrivateTest": 3_538}
+        "Training": 28_342,
+        "PublicTest": 3_549,
+        "PrivateTest": 3_538,
+    }
 
     majority = majority_labels(votes.counts)
     assert (majority[no_class] == -1).all() and (majority[~untied] == -1).all()
     assert {s: int((majority[votes.splits == s] >= 0).sum()) for s in SPLITS} == {
-        "Training": 26_777, "PublicTest": 3_372, "PrivateTest": 3_349}
+        "Training": 26_777,
+        "PublicTest": 3_372,
+        "PrivateTest": 3_349,
+    }

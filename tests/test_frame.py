@@ -65,7 +65,9 @@ def test_gray_bgra_and_blank_frames(analyzer, astronaut_bgr):
 
 
 def test_import_fer_loads_neither_tensorflow_nor_streamlit():
-    code = ("import sys, fer, fer.cli, fer.recorded, fer.live; "
-            "print(sorted(m for m in ('tensorflow', 'streamlit', 'keras', 'pandas') if m in sys.modules))")
+    code = (
+        "import sys, fer, fer.cli, fer.recorded, fer.live; "
+        "print(sorted(m for m in ('tensorflow', 'streamlit', 'keras', 'pandas') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

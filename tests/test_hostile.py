@@ -30,24 +30,30 @@ def test_odd_photos_are_read_and_their_face_found(corpus, analyzer, name):
     assert len(analyzer.analyze(bgr)) == 1
 
 
-@pytest.mark.parametrize("name, message", [
-    ("zero-byte.jpg", "not a readable image"),
-    ("truncated.jpg", "damaged or unsupported image"),
-    ("truncated.png", "damaged or unsupported image"),
-    ("text.jpg", "not a readable image"),
-    ("huge-header.png", "too many pixels"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("zero-byte.jpg", "not a readable image"),
+        ("truncated.jpg", "damaged or unsupported image"),
+        ("truncated.png", "damaged or unsupported image"),
+        ("text.jpg", "not a readable image"),
+        ("huge-header.png", "too many pixels"),
+    ],
+)
 def test_bad_photos_give_one_line(corpus, name, message):
     with pytest.raises(MediaError) as err:
         read_image(corpus[name])
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("name, message", [
-    ("truncated.mp4", "not a readable video"),
-    ("no-video-stream.mp4", "has no video stream"),
-    ("zero-frames.mp4", "has no video"),  # no stream, or a stream without frames
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("truncated.mp4", "not a readable video"),
+        ("no-video-stream.mp4", "has no video stream"),
+        ("zero-frames.mp4", "has no video"),  # no stream, or a stream without frames
+    ],
+)
 def test_bad_videos_give_one_line(corpus, name, message):
     with pytest.raises(MediaError) as err:
         with VideoReader(corpus[name]) as reader:
@@ -64,7 +70,7 @@ def test_non_contiguous_and_4k_frames_with_a_face(analyzer, astronaut_bgr):
     import cv2
 
     frame_4k = np.zeros((2160, 3840, 3), np.uint8)
-    frame_4k[56:56 + 2048, 896:896 + 2048] = cv2.resize(astronaut_bgr, (2048, 2048))
+    frame_4k[56 : 56 + 2048, 896 : 896 + 2048] = cv2.resize(astronaut_bgr, (2048, 2048))
     centres = [(x + w / 2, y + h / 2) for x, y, w, h in (f.box for f in analyzer.analyze(frame_4k))]
     assert any(abs(cx - (896 + 226 * 4)) < 100 and abs(cy - (56 + 113 * 4)) < 100 for cx, cy in centres)
     assert len(analyzer.analyze(astronaut_bgr[:, ::-1])) == 1  # negative stride
@@ -72,8 +78,13 @@ def test_non_contiguous_and_4k_frames_with_a_face(analyzer, astronaut_bgr):
 
 
 def test_cli_over_the_corpus(corpus):
-    done = subprocess.run([sys.executable, "-m", "fer", "analyze", str(next(iter(corpus.values())).parent)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "fer", "analyze", str(next(iter(corpus.values())).parent)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert sorted(line.split(": ")[1].rsplit("/", 1)[-1] for line in errors) == sorted(BAD_FILES)
@@ -82,9 +93,20 @@ def test_cli_over_the_corpus(corpus):
     assert sources == GOOD_PHOTOS
 
 
-@pytest.mark.parametrize("mode, names", [("Photo", sorted(n for n in GOOD_PHOTOS | BAD_FILES  # what it accepts
-                                                    if n.rsplit(".", 1)[1] in ("jpg", "png"))),
-                                         ("Video", ["truncated.mp4", "no-video-stream.mp4", "zero-frames.mp4"])])
+@pytest.mark.parametrize(
+    "mode, names",
+    [
+        (
+            "Photo",
+            sorted(
+                n
+                for n in GOOD_PHOTOS | BAD_FILES  # what it accepts
+                if n.rsplit(".", 1)[1] in ("jpg", "png")
+            ),
+        ),
+        ("Video", ["truncated.mp4", "no-video-stream.mp4", "zero-frames.mp4"]),
+    ],
+)
 def test_app_upload_modes_over_the_corpus(corpus, mode, names):
     for name in names:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

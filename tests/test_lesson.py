@@ -30,8 +30,9 @@ def test_a_still_class_never_changes_the_headline():
     lines = set()
     for i in range(240):  # 2 minutes at 2 frames a second; detection finds 24 or 25 faces
         noise = rng.normal(0, 0.02, 7)
-        lines.add(headline.update(i / 2, int(rng.choice([24, 25, 25])), shares(neutral=0.38, happy=0.34, sad=0.28)
-                                  + noise))
+        lines.add(
+            headline.update(i / 2, int(rng.choice([24, 25, 25])), shares(neutral=0.38, happy=0.34, sad=0.28) + noise)
+        )
     assert lines == {"25 faces · mostly neutral"}
 
 

@@ -24,8 +24,12 @@ def test_round_trips_real_video_frames(av_frames):
     for frame in av_frames:
         out = session(frame)
         assert isinstance(out, av.VideoFrame)
-        assert (out.width, out.height, out.pts, out.time_base) == (frame.width, frame.height, frame.pts,
-                                                                    frame.time_base)
+        assert (out.width, out.height, out.pts, out.time_base) == (
+            frame.width,
+            frame.height,
+            frame.pts,
+            frame.time_base,
+        )
         faces = session.snapshot().faces
         before, after = frame.to_ndarray(format="bgr24"), out.to_ndarray(format="bgr24")
         assert np.array_equal(before, after) == (not faces)  # drawn on exactly when faces were found

@@ -26,10 +26,13 @@ def test_read_image_formats_give_bgr(astronaut_bgr):
     assert read_image(encode(rgb.convert("RGBA"), "PNG")).shape == (512, 512, 3)
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "not a readable image"),
-    (b"just some text", "not a readable image"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "not a readable image"),
+        (b"just some text", "not a readable image"),
+    ],
+)
 def test_unreadable_images(data, message):
     with pytest.raises(MediaError, match=message):
         read_image(data)
@@ -86,13 +89,16 @@ def test_a_shared_frame_comes_back_as_sent(astronaut_bgr):
     assert bgr.shape == astronaut_bgr.shape and np.abs(bgr.astype(int) - astronaut_bgr).mean() < 3
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda ok: None, "without its picture"),
-    (lambda ok: ok.replace("image/jpeg", "image/png"), "not a JPEG"),
-    (lambda ok: ok[:-8] + "!!!!!!!!", "damaged"),
-    (lambda ok: "data:image/jpeg;base64," + "QUFB" * 10, "could not be decoded"),
-    (lambda ok: "data:image/jpeg;base64," + "A" * 6_000_000, "usable size"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda ok: None, "without its picture"),
+        (lambda ok: ok.replace("image/jpeg", "image/png"), "not a JPEG"),
+        (lambda ok: ok[:-8] + "!!!!!!!!", "damaged"),
+        (lambda ok: "data:image/jpeg;base64," + "QUFB" * 10, "could not be decoded"),
+        (lambda ok: "data:image/jpeg;base64," + "A" * 6_000_000, "usable size"),
+    ],
+)
 def test_odd_shared_frames_give_one_line(astronaut_bgr, make, message):
     import base64
 

@@ -37,7 +37,7 @@ def test_architecture_follows_the_design(model):
     for conv in convs:
         i = names.index(conv.name)
         assert conv.kernel_size == (3, 3)
-        assert names[i + 1:i + 3] == [conv.name.replace("conv", "bn"), conv.name.replace("conv", "relu")]
+        assert names[i + 1 : i + 3] == [conv.name.replace("conv", "bn"), conv.name.replace("conv", "relu")]
     # A dense head whose hidden layers all use dropout 0.5.
     head_drops = [layer for layer in model.layers if layer.name.startswith("dense") and layer.name.endswith("drop")]
     assert len(head_drops) == len(ModelConfig().dense_units) and all(d.rate == 0.5 for d in head_drops)

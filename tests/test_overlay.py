@@ -37,6 +37,7 @@ def test_label_grows_with_frame_width():
         box = (width // 2, width // 2, width // 5, width // 5)
         ys = changed_pixels(frame, draw_faces(frame.copy(), [make_face(box)]))[:, 0]
         return box[1] - ys.min()
+
     assert tag_height(320) >= 14  # readable: at least 14 px of tag at 320 px wide
     assert tag_height(1920) >= 2 * tag_height(320)
 
@@ -73,8 +74,10 @@ def test_tracked_faces_show_their_id():
 
 def test_small_faces_in_a_large_frame_get_small_tags():
     frame = np.zeros((720, 1280, 3), np.uint8)
+
     def tag_width(side):
         ys_xs = changed_pixels(frame, draw_faces(frame.copy(), [make_face((400, 300, side, side))]))
         return ys_xs[:, 1].max() - 400
+
     assert tag_width(60) < tag_width(200)
     assert tag_width(60) <= 110  # "happy 80%" stays within about two gallery faces

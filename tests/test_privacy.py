@@ -15,8 +15,14 @@ from pathlib import Path
 
 from helpers import ROOT
 
-MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG", b"RIFF": "WebP/AVI", b"GIF8": "GIF", b"\x1aE\xdf\xa3": "WebM",
-         b"BM": "BMP"}
+MAGIC = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG": "PNG",
+    b"RIFF": "WebP/AVI",
+    b"GIF8": "GIF",
+    b"\x1aE\xdf\xa3": "WebM",
+    b"BM": "BMP",
+}
 
 CHILD = r"""
 import sys
@@ -83,12 +89,24 @@ def test_nothing_but_the_requested_csv_is_written(tmp_path, video_path):
     watched = (ROOT, system_tmp)
     before = files_under(*watched)
     env = {**os.environ, "HOME": str(home), "TMPDIR": str(temp), "TMP": str(temp), "TEMP": str(temp)}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(video_path)], cwd=work, env=env,
-                           capture_output=True, text=True, timeout=600)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(ROOT), str(video_path)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert child.returncode == 0 and "ok 61" in child.stdout, child.stderr[-3000:]
     csv_out = work / "faces.csv"
-    cli = subprocess.run([sys.executable, "-m", "fer", "analyze", str(video_path), "--output", str(csv_out)],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    cli = subprocess.run(
+        [sys.executable, "-m", "fer", "analyze", str(video_path), "--output", str(csv_out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert cli.returncode == 0, cli.stderr
     after = files_under(home, temp, work, *watched)
     new = [p for p, mtime in after.items() if p not in before or mtime != before[p]]

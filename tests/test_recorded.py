@@ -27,10 +27,13 @@ from scripts.gallery import build_gallery, score_gallery
 HIGH = AnalyzerConfig(detector=DetectorConfig(scale_factor=1.05, min_neighbors=3))
 
 
-@pytest.mark.parametrize("rows, cols, size, at_least", [
-    (5, 5, (1280, 720), 20),  # a 25-person call at 1280x720
-    (7, 7, (1920, 1080), 40),  # 49 faces at 1920x1080
-])
+@pytest.mark.parametrize(
+    "rows, cols, size, at_least",
+    [
+        (5, 5, (1280, 720), 20),  # a 25-person call at 1280x720
+        (7, 7, (1920, 1080), 40),  # 49 faces at 1920x1080
+    ],
+)
 def test_group_photos_of_real_faces(fer_faces, rows, cols, size, at_least):
     # The misses are the gallery's profile and half-turned faces, which a frontal cascade cannot see.
     gallery = build_gallery(fer_faces.split("PrivateTest").faces, rows, cols, *size, face_px=96)

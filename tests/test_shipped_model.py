@@ -67,7 +67,7 @@ def test_int8_file_agrees_with_the_float_keras_model_as_the_card_claims(fer_face
     import keras
 
     claimed = card.quantization["agreement_with_float_keras"]
-    faces = model_input(fer_faces.split(claimed["split"]).faces[:claimed["faces"]])
+    faces = model_input(fer_faces.split(claimed["split"]).faces[: claimed["faces"]])
     model = keras.models.load_model(MODEL_DIR / KERAS_NAME)
     keras_probs = model.predict(faces, batch_size=256, verbose=0)
     lite_probs = EmotionClassifier(shipped_model_files())(faces)
@@ -81,7 +81,7 @@ def predictions(classify, faces: np.ndarray) -> dict[str, np.ndarray]:
     mirror image's probabilities (the served view), 64 faces per call."""
     single, mirrored = [], []
     for i in range(0, len(faces), 64):
-        x = model_input(faces[i:i + 64])
+        x = model_input(faces[i : i + 64])
         seen = classify(x)
         single.append(seen.argmax(1))
         mirrored.append(((seen + classify(mirror(x))) / 2).argmax(1))
@@ -99,11 +99,15 @@ def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
         rated = majority >= 0
         assert metrics["ferplus_faces"][split]["kept"] == rated.sum()
         for view, predicted in predictions(classify, part.faces).items():
-            for label_set, report in (("fer2013", classification_report(part.labels, predicted)),
-                                      ("ferplus", classification_report(majority[rated], predicted[rated]))):
+            for label_set, report in (
+                ("fer2013", classification_report(part.labels, predicted)),
+                ("ferplus", classification_report(majority[rated], predicted[rated])),
+            ):
                 claimed = metrics[label_set][split][view]
-                assert (round(report.accuracy, 4), round(report.macro_f1, 4)) == (claimed["accuracy"],
-                                                                                  claimed["macro_f1"])
+                assert (round(report.accuracy, 4), round(report.macro_f1, 4)) == (
+                    claimed["accuracy"],
+                    claimed["macro_f1"],
+                )
                 assert report.confusion.tolist() == claimed["confusion"]
                 if split == "PrivateTest" and view == "mirror_views" and label_set == "fer2013":
                     served = report

@@ -16,14 +16,16 @@ from fer.ferplus import load_votes, soft_targets
 from fer.labels import LABELS
 from fer.model_card import KERAS_NAME, TFLITE_NAME, face_crop, read_model_files, sha256
 from scripts.common import DEFAULT_VOTES
-from scripts.train import TrainConfig, prepare
+from scripts.train import TrainConfig
+from scripts.training import prepare
 
 HISTORY_KEYS = {"epoch", "loss", "accuracy", "val_loss", "public_ferplus", "public_fer2013", "lr", "wall_s"}
 
 
 def run_script(name: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", f"scripts.{name}", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", f"scripts.{name}", *args], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, f"scripts.{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
 
@@ -31,16 +33,20 @@ def run_script(name: str, *args: str) -> str:
 def test_training_targets_leave_out_the_faces_the_crowd_gave_no_class():
     votes = load_votes(DEFAULT_VOTES)
     names = votes.paths[votes.splits == "Training"][:300]
-    data = FerData(np.zeros((len(names), 48, 48), np.uint8), np.arange(len(names)) % len(LABELS),
-                   np.full(len(names), "Training"), names)
+    data = FerData(
+        np.zeros((len(names), 48, 48), np.uint8),
+        np.arange(len(names)) % len(LABELS),
+        np.full(len(names), "Training"),
+        names,
+    )
     _, rated = soft_targets(votes.aligned(names))
     assert 0 < (~rated).sum() < len(names)
-    train = prepare(data, votes, TrainConfig(), training=True)
+    train = prepare(data, votes, "ferplus", TrainConfig.original_weight, training=True)
     assert train.x.shape == (rated.sum(), 48, 48, 1) and train.x.dtype == np.float32
     np.testing.assert_allclose(train.targets.sum(axis=1), 1.0, atol=1e-6)
     # The original label keeps its share of each blended target.
     assert (train.targets[np.arange(len(train.targets)), train.original] >= TrainConfig().original_weight - 1e-6).all()
-    scored = prepare(data, votes, TrainConfig(), training=False)
+    scored = prepare(data, votes, "ferplus", TrainConfig.original_weight, training=False)
     assert len(scored.x) == len(names) and (scored.majority[~rated] == -1).all()
 
 
@@ -49,8 +55,23 @@ def trained(fer_tar, tmp_path_factory):
     """Two epochs on 256 real faces, run in two pieces (stop after epoch 1, then resume); the run
     folder, and its history and config as the first piece left them."""
     run = tmp_path_factory.mktemp("run")
-    first = run_script("train", "--run", str(run), "--data", str(fer_tar), "--epochs", "2", "--warmup-epochs", "1",
-                       "--limit", "256", "--batch-size", "32", "--until-epoch", "1")
+    first = run_script(
+        "train",
+        "--run",
+        str(run),
+        "--data",
+        str(fer_tar),
+        "--epochs",
+        "2",
+        "--warmup-epochs",
+        "1",
+        "--limit",
+        "256",
+        "--batch-size",
+        "32",
+        "--until-epoch",
+        "1",
+    )
     assert "epoch   1" in first and "stopped after epoch 1 of 2" in first
     assert not (run / "summary.json").exists()
     history, config = (run / "history.json").read_text(), (run / "config.json").read_text()

@@ -15,16 +15,30 @@ HEX = [f"#{r:02x}{g:02x}{b:02x}" for b, g, r in (COLORS_BGR[label] for label in 
 def distribution_chart(shares: np.ndarray, title: str = "share of the faces") -> None:
     """Horizontal bars, one per emotion in label order and colour; ``shares`` is ``(7,)``."""
     data = pd.DataFrame({"emotion": list(LABELS), "share": np.asarray(shares, float)})
-    st.vega_lite_chart(data, {
-        "mark": "bar", "height": 210,
-        "encoding": {
-            "y": {"field": "emotion", "type": "nominal", "sort": list(LABELS), "title": None,
-                  "axis": {"labelOverlap": False}},
-            "x": {"field": "share", "type": "quantitative", "title": title, "axis": {"format": "%"},
-                  "scale": {"domain": [0, 1]}},
-            "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": None},
+    st.vega_lite_chart(
+        data,
+        {
+            "mark": "bar",
+            "height": 210,
+            "encoding": {
+                "y": {
+                    "field": "emotion",
+                    "type": "nominal",
+                    "sort": list(LABELS),
+                    "title": None,
+                    "axis": {"labelOverlap": False},
+                },
+                "x": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "title": title,
+                    "axis": {"format": "%"},
+                    "scale": {"domain": [0, 1]},
+                },
+                "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": None},
+            },
         },
-    })
+    )
 
 
 def timeline_chart(mood: MoodTimeline, last_s: int | None = None, x_label: str = "second") -> bool:
@@ -34,7 +48,8 @@ def timeline_chart(mood: MoodTimeline, last_s: int | None = None, x_label: str =
         rows = [r for r in rows if r.second > rows[-1].second - last_s]
     if len(rows) < 2:
         return False
-    table = pd.DataFrame([r.shares for r in rows], columns=list(LABELS),
-                         index=pd.Index([r.second for r in rows], name="second"))
+    table = pd.DataFrame(
+        [r.shares for r in rows], columns=list(LABELS), index=pd.Index([r.second for r in rows], name="second")
+    )
     st.area_chart(table, color=HEX, height=220, y_label="share", x_label=x_label, stack=True)
     return True

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from fer.config import AnalyzerConfig, DetectorConfig
@@ -20,7 +19,8 @@ from fer.media import SHARED_MAX_SIDE, MediaError, encode_jpeg, read_jpeg_data_u
 from fer.model_card import ModelFiles
 from fer.overlay import draw_seats
 from fer.report import class_csv, report_html, seats_csv
-from ui.charts import HEX, distribution_chart
+from ui.charts import distribution_chart
+from ui.lesson_panels import attention_list, clock_timeline, seats_table
 from ui.share import share_component
 
 CLASS_MIN_FACE = 48  # a gallery's faces are 55-100 px wide: the default smallest face
@@ -128,15 +128,19 @@ def take_frame(watch: Watch, lesson: Lesson, payload: dict) -> None:
 
 
 def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
-    st.write("Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat "
-             "like **B3** and a mood, and the class's mood is kept for the lesson's report.")
+    st.write(
+        "Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat "
+        "like **B3** and a mood, and the class's mood is kept for the lesson's report."
+    )
     with st.expander("Privacy: what is analysed and what is kept (to show the class)"):
         st.markdown(PRIVACY)
     store = lesson_store()
     code, lesson = current_lesson(store)
     if code and lesson is None:
-        st.warning("This server no longer holds that lesson (a lesson is dropped after some hours "
-                   "without a viewer). Sharing the call starts a new one.")
+        st.warning(
+            "This server no longer holds that lesson (a lesson is dropped after some hours "
+            "without a viewer). Sharing the call starts a new one."
+        )
     watch_panel(files, detector, fps)
     if lesson is not None:  # outside the refreshing panel, so that a download is not cut short by a refresh
         downloads(lesson, code)
@@ -148,7 +152,10 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
     watch = watch_state(files, detector)
     result = share_component(
         data={"fps": fps, "max_width": SHARED_MAX_SIDE[0], "max_height": SHARED_MAX_SIDE[1], "quality": 0.85},
-        key="share", on_frame_change=lambda: None, on_event_change=lambda: None)
+        key="share",
+        on_frame_change=lambda: None,
+        on_event_change=lambda: None,
+    )
     event = result.event if isinstance(result.event, dict) else {}
     if event.get("kind") == "error":
         watch.message = f"The browser did not share a window: {event.get('message', 'no reason given')}."
@@ -190,8 +197,10 @@ def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float
     with attention:
         attention_list(lesson)
     for reflow in lesson.reflows()[-1:]:
-        st.info(f"At {lesson.clock(reflow.time_s):%H:%M:%S} the gallery changed from {reflow.before[0]}x"
-                f"{reflow.before[1]} to {reflow.after[0]}x{reflow.after[1]}: the seats were named afresh.")
+        st.info(
+            f"At {lesson.clock(reflow.time_s):%H:%M:%S} the gallery changed from {reflow.before[0]}x"
+            f"{reflow.before[1]} to {reflow.after[0]}x{reflow.after[1]}: the seats were named afresh."
+        )
     clock_timeline(lesson)
     seats_table(lesson)
 
@@ -200,77 +209,57 @@ def received_caption(watch: Watch, fps: float) -> str:
     width, height = watch.received
     shrunk = watch.captured not in (None, watch.received)
     captured = f" (shrunk from {watch.captured[0]}x{watch.captured[1]})" if shrunk else ""
-    return (f"Receiving {width}x{height}{captured}, {fps:g} frame{'s' * (fps != 1)} a second; "
-            f"the latest analysed in {watch.analyse_ms:.0f} ms.")
+    return (
+        f"Receiving {width}x{height}{captured}, {fps:g} frame{'s' * (fps != 1)} a second; "
+        f"the latest analysed in {watch.analyse_ms:.0f} ms."
+    )
 
 
 def small_faces_warning(watch: Watch) -> str | None:
     sides = [f.box[2] for f in watch.faces]
     width, height = watch.received
     if sides and np.median(sides) < SMALL_FACE_PX:
-        return (f"The faces are about {np.median(sides):.0f} px wide in this {width}x{height} picture: too small to "
-                "read well. Maximise the call's window, or share a screen of at least 1280x720.")
+        return (
+            f"The faces are about {np.median(sides):.0f} px wide in this {width}x{height} picture: too small to "
+            "read well. Maximise the call's window, or share a screen of at least 1280x720."
+        )
     if not sides and width * height < 1280 * 720:
-        return (f"The shared picture is only {width}x{height}: a class gallery needs at least 1280x720. "
-                "Maximise the call's window before sharing it.")
+        return (
+            f"The shared picture is only {width}x{height}: a class gallery needs at least 1280x720. "
+            "Maximise the call's window before sharing it."
+        )
     return None
-
-
-def attention_list(lesson: Lesson) -> None:
-    needs = lesson.needs_attention()
-    if not needs:
-        st.caption("Needs attention: nobody right now.")
-        return
-    lines = [f"**{a.seat}**: " + (f"{a.label} for {a.for_s / 60:.0f} min" if a.reason == "negative"
-                                   else f"no face for {a.for_s / 60:.0f} min" if a.for_s >= 60
-                                   else f"no face for {a.for_s:.0f} s") for a in needs]
-    st.markdown("**Needs attention**  \n" + "  \n".join(lines))
-
-
-def clock_timeline(lesson: Lesson) -> None:
-    rows = [r for r in lesson.mood.seconds() if r.faces > 0]
-    if len(rows) < 2:
-        st.caption("The lesson's timeline starts after two seconds with faces in view.")
-        return
-    step = max(1, len(rows) // 600)  # at most 600 points, whatever the lesson's length
-    table = pd.DataFrame([{"time": lesson.clock(r.second).replace(tzinfo=None), "emotion": label, "share": float(v)}
-                          for r in rows[::step] for label, v in zip(LABELS, r.shares, strict=True)])
-    st.vega_lite_chart(table, {
-        "mark": {"type": "area"},
-        "encoding": {
-            "x": {"field": "time", "type": "temporal", "title": "clock time",
-                  "axis": {"format": "%H:%M:%S", "labelOverlap": True}},
-            "y": {"field": "share", "type": "quantitative", "stack": True, "axis": {"format": "%"},
-                  "scale": {"domain": [0, 1]}, "title": "share of the faces"},
-            "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX},
-                      "legend": {"orient": "bottom", "columns": 4, "title": None, "labelFontSize": 13}},
-        },
-    }, use_container_width=True, height=260)
-
-
-def seats_table(lesson: Lesson) -> None:
-    rows = lesson.seat_rows()
-    if not rows:
-        return
-    now = lesson.latest_s
-    table = pd.DataFrame([{"seat": r["seat"], "mood": r["label"], "confidence": f"{r['score']:.0%}",
-                           "last seen": "now" if now - r["last_seen_s"] < 5 else f"{now - r['last_seen_s']:.0f} s ago",
-                           **{label: f"{p:.0%}" for label, p in zip(LABELS, r["probabilities"], strict=True)}}
-                          for r in rows])
-    st.dataframe(table, hide_index=True, use_container_width=True)
 
 
 def downloads(lesson: Lesson, code: str | None) -> None:
     stamp = f"{lesson.clock(0):%Y-%m-%d-%H%M}"
     left, middle, right = st.columns(3)
-    left.download_button("Download the lesson report (HTML)", lambda: report_html(lesson),
-                         file_name=f"class-mood-{stamp}.html", mime="text/html", on_click="ignore")
-    middle.download_button("Class per second (CSV)", lambda: class_csv(lesson), file_name=f"class-{stamp}.csv",
-                           mime="text/csv", on_click="ignore")
-    right.download_button("Seats per minute (CSV)", lambda: seats_csv(lesson), file_name=f"seats-{stamp}.csv",
-                          mime="text/csv", on_click="ignore")
-    if code and st.button("End this lesson", help="Drop the lesson's record from the server now (download the "
-                                                  "report first); the next share starts a new lesson."):
+    left.download_button(
+        "Download the lesson report (HTML)",
+        lambda: report_html(lesson),
+        file_name=f"class-mood-{stamp}.html",
+        mime="text/html",
+        on_click="ignore",
+    )
+    middle.download_button(
+        "Class per second (CSV)",
+        lambda: class_csv(lesson),
+        file_name=f"class-{stamp}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Seats per minute (CSV)",
+        lambda: seats_csv(lesson),
+        file_name=f"seats-{stamp}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    if code and st.button(
+        "End this lesson",
+        help="Drop the lesson's record from the server now (download the "
+        "report first); the next share starts a new lesson.",
+    ):
         lesson_store().end(code)
         del st.query_params["lesson"]
         st.rerun()

@@ -41,21 +41,31 @@ def show_panel(annotator: LiveAnnotator, playing: bool) -> None:
     lines = []
     for face in faces:
         b, g, r = COLORS_BGR[face.label]
-        lines.append(f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face #{face.id}: '
-                     f"**{face.label}** ({face.score:.0%})")
+        lines.append(
+            f'<span style="color:rgb({r},{g},{b})">&#9632;</span> Face #{face.id}: **{face.label}** ({face.score:.0%})'
+        )
     st.markdown("<br>".join(lines) or "No faces in view.", unsafe_allow_html=True)
-    st.caption(f"Frames analysed: {snapshot.frames} ({snapshot.frames_with_faces} with faces)"
-               + (f"; {snapshot.failed_frames} could not be analysed" if snapshot.failed_frames else ""))
+    st.caption(
+        f"Frames analysed: {snapshot.frames} ({snapshot.frames_with_faces} with faces)"
+        + (f"; {snapshot.failed_frames} could not be analysed" if snapshot.failed_frames else "")
+    )
 
 
 def live_page(files: ModelFiles, settings: LiveSettings) -> None:
-    st.write("Press **START** and allow the camera: every face in the video is boxed and labelled "
-             "with its emotion. Frames stay in memory and are never stored.")
+    st.write(
+        "Press **START** and allow the camera: every face in the video is boxed and labelled "
+        "with its emotion. Frames stay in memory and are never stored."
+    )
     annotator = session_object("live_annotator", lambda: LiveAnnotator(StreamAnalyzer.from_model(files)))
     annotator.configure(settings)
-    width, height = RESOLUTIONS[st.sidebar.selectbox("Camera resolution", list(RESOLUTIONS), index=0,
-                                                     help="Ask the browser for this size; use 1280x720 or "
-                                                          "more for a video-call gallery.")]
+    width, height = RESOLUTIONS[
+        st.sidebar.selectbox(
+            "Camera resolution",
+            list(RESOLUTIONS),
+            index=0,
+            help="Ask the browser for this size; use 1280x720 or more for a video-call gallery.",
+        )
+    ]
     rtc_configuration, ice_warning = parse_ice_servers(ice_servers_setting(), ICE_SERVERS_ENV)
     if ice_warning:
         st.warning(ice_warning)
@@ -66,19 +76,30 @@ def live_page(files: ModelFiles, settings: LiveSettings) -> None:
             key="camera",
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=rtc_configuration,
-            media_stream_constraints={"video": {"width": {"ideal": width}, "height": {"ideal": height}},
-                                      "audio": False},
+            media_stream_constraints={
+                "video": {"width": {"ideal": width}, "height": {"ideal": height}},
+                "audio": False,
+            },
             video_frame_callback=annotator,
             async_processing=True,
-            translations={"device_access_denied": "Camera access was denied. Allow the camera for this site "
-                                                  "in the browser (the camera icon in the address bar), then "
-                                                  "press START again"},
+            translations={
+                "device_access_denied": "Camera access was denied. Allow the camera for this site "
+                "in the browser (the camera icon in the address bar), then "
+                "press START again"
+            },
         )
-        st.caption("No picture after START? The browser needs camera permission (the camera icon in "
-                   "the address bar) and a secure page: https:// or http://localhost.")
+        st.caption(
+            "No picture after START? The browser needs camera permission (the camera icon in "
+            "the address bar) and a secure page: https:// or http://localhost."
+        )
     with panel:
-        st.download_button("Download the session's mood per second (CSV)", data=annotator.mood.to_csv,
-                           file_name="class-mood.csv", mime="text/csv", on_click="ignore")
+        st.download_button(
+            "Download the session's mood per second (CSV)",
+            data=annotator.mood.to_csv,
+            file_name="class-mood.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
         placeholder = st.empty()
         with placeholder.container():
             show_panel(annotator, ctx.state.playing)

@@ -26,9 +26,14 @@ def model_dir() -> Path:
 def detector_settings(default_min_face: int = DetectorConfig.min_face_px) -> DetectorConfig:
     """Smallest face and sensitivity, in the sidebar: every mode has them."""
     st.sidebar.header("Detection")
-    min_face = st.sidebar.slider("Smallest face (pixels)", 24, 200, default_min_face, step=4,
-                                 help="Faces narrower than this are ignored. Lower finds smaller faces, "
-                                      "at more CPU cost.")
+    min_face = st.sidebar.slider(
+        "Smallest face (pixels)",
+        24,
+        200,
+        default_min_face,
+        step=4,
+        help="Faces narrower than this are ignored. Lower finds smaller faces, at more CPU cost.",
+    )
     sensitivity = st.sidebar.select_slider("Sensitivity", list(SENSITIVITY), value="Medium")
     scale_factor, neighbours = SENSITIVITY[sensitivity]
     return DetectorConfig(scale_factor=scale_factor, min_neighbors=neighbours, min_face_px=min_face)
@@ -36,12 +41,18 @@ def detector_settings(default_min_face: int = DetectorConfig.min_face_px) -> Det
 
 def live_settings(detector: DetectorConfig) -> LiveSettings:
     """The live camera's own settings."""
-    detect_every = st.sidebar.slider("Look for new faces every N frames", 1, 30, StreamConfig.detect_every,
-                                     help="Between searches the faces already found are followed from frame "
-                                          "to frame, at a fraction of the cost. Lower finds newcomers sooner, "
-                                          "at more CPU cost.")
-    return LiveSettings(detector=detector, stream=StreamConfig(detect_every=detect_every),
-                        show_probabilities=show_probabilities())
+    detect_every = st.sidebar.slider(
+        "Look for new faces every N frames",
+        1,
+        30,
+        StreamConfig.detect_every,
+        help="Between searches the faces already found are followed from frame "
+        "to frame, at a fraction of the cost. Lower finds newcomers sooner, "
+        "at more CPU cost.",
+    )
+    return LiveSettings(
+        detector=detector, stream=StreamConfig(detect_every=detect_every), show_probabilities=show_probabilities()
+    )
 
 
 def show_probabilities() -> bool:
@@ -50,9 +61,12 @@ def show_probabilities() -> bool:
 
 def class_rate() -> float:
     """Frames a second the class page asks of the shared window."""
-    return st.sidebar.select_slider("Frames a second from the shared call", [0.5, 1.0, 2.0], value=2.0,
-                                    help="One or two a second is plenty for a class's mood; fewer leaves "
-                                         "the server more room for other lessons.")
+    return st.sidebar.select_slider(
+        "Frames a second from the shared call",
+        [0.5, 1.0, 2.0],
+        value=2.0,
+        help="One or two a second is plenty for a class's mood; fewer leaves the server more room for other lessons.",
+    )
 
 
 def parse_ice_servers(raw: str | None, source: str = "ICE servers") -> tuple[dict | None, str | None]:

@@ -29,8 +29,9 @@ def _error(name: str, err: MediaError) -> None:
 
 
 def photo_page(analyzer: FrameAnalyzer, show_probabilities: bool) -> None:
-    upload = st.file_uploader(f"A photo ({_types(PHOTO_TYPES)}): a class, a group, a video-call gallery",
-                              type=PHOTO_TYPES)
+    upload = st.file_uploader(
+        f"A photo ({_types(PHOTO_TYPES)}): a class, a group, a video-call gallery", type=PHOTO_TYPES
+    )
     if upload is None:
         return
     try:
@@ -48,8 +49,12 @@ def photo_page(analyzer: FrameAnalyzer, show_probabilities: bool) -> None:
         if faces:
             distribution_chart(mean_shares(faces))
     if faces:
-        table = pd.DataFrame([{k: v for k, v in row.items() if k not in ("source", "frame", "time_s")}
-                              for row in face_rows(upload.name, result)])
+        table = pd.DataFrame(
+            [
+                {k: v for k, v in row.items() if k not in ("source", "frame", "time_s")}
+                for row in face_rows(upload.name, result)
+            ]
+        )
         st.dataframe(table, hide_index=True)
 
 
@@ -79,8 +84,11 @@ def run_video_analysis(analyzer: FrameAnalyzer, upload, every_s: float) -> Video
                 if total:
                     done = min(1.0, result.time_s / total)
                     left = time_left(time.monotonic() - started, done)
-                    progress.progress(done, text=f"{result.time_s:.0f} of {total:.0f} s analysed"
-                                                 + (f", about {left:.0f} s left" if left is not None else ""))
+                    progress.progress(
+                        done,
+                        text=f"{result.time_s:.0f} of {total:.0f} s analysed"
+                        + (f", about {left:.0f} s left" if left is not None else ""),
+                    )
                 else:
                     progress.progress(0.0, text=f"{result.time_s:.0f} s analysed")
     except MediaError as err:
@@ -94,8 +102,9 @@ def run_video_analysis(analyzer: FrameAnalyzer, upload, every_s: float) -> Video
 
 def video_page(analyzer: FrameAnalyzer) -> None:
     upload = st.file_uploader(f"A recorded lesson or call ({_types(VIDEO_TYPES)})", type=VIDEO_TYPES)
-    every_s = st.number_input("Analyse one frame every ... seconds", min_value=0.1, max_value=30.0, value=0.5,
-                              step=0.1, format="%.1f")
+    every_s = st.number_input(
+        "Analyse one frame every ... seconds", min_value=0.1, max_value=30.0, value=0.5, step=0.1, format="%.1f"
+    )
     if upload is None:
         return
     key = (upload.file_id, every_s)
@@ -110,8 +119,9 @@ def video_page(analyzer: FrameAnalyzer) -> None:
 
 def show_video_analysis(analysis: VideoAnalysis) -> None:
     with_faces = [r for r in analysis.mood.seconds() if r.faces > 0]
-    st.subheader(f"{analysis.name}: {analysis.samples} frames analysed, "
-                 f"faces in {sum(r.frames for r in with_faces)} of them")
+    st.subheader(
+        f"{analysis.name}: {analysis.samples} frames analysed, faces in {sum(r.frames for r in with_faces)} of them"
+    )
     st.caption(f"{analysis.samples / max(analysis.seconds, 1e-9):.1f} analysed frames per second")
     if with_faces:
         left, right = st.columns(2)
@@ -124,7 +134,17 @@ def show_video_analysis(analysis: VideoAnalysis) -> None:
         times = [t for t, _ in moments]
         chosen = st.select_slider("Moment", options=times, format_func=lambda t: f"{t:.1f} s")
         st.image(moments[times.index(chosen)][1], caption=f"at {chosen:.1f} s")
-    st.download_button("Download faces per analysed frame (CSV)", rows_text(analysis.rows), file_name="faces.csv",
-                       mime="text/csv", on_click="ignore")
-    st.download_button("Download the mood per second (CSV)", analysis.mood.to_csv(), file_name="mood.csv",
-                       mime="text/csv", on_click="ignore")
+    st.download_button(
+        "Download faces per analysed frame (CSV)",
+        rows_text(analysis.rows),
+        file_name="faces.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Download the mood per second (CSV)",
+        analysis.mood.to_csv(),
+        file_name="mood.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )

@@ -1,0 +1,95 @@
+"""What scripts.train prepares before it trains: targets, class weights, the precision to train in."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from fer.data import FerData
+from fer.ferplus import Votes, majority_labels, soft_targets
+from fer.labels import LABELS
+from fer.preprocessing import model_input
+
+
+def class_weights(labels: np.ndarray, mode: str) -> np.ndarray | None:
+    """Per-class loss weights ``(7,)``, normalised to a mean of 1 over the training faces."""
+    if mode == "none":
+        return None
+    if mode != "sqrt":
+        raise ValueError(f"class_weighting must be 'none' or 'sqrt', not {mode!r}")
+    counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
+    weights = 1.0 / np.sqrt(np.maximum(counts, 1.0))
+    return weights / weights[labels].mean()
+
+
+@dataclass(frozen=True)
+class Split:
+    """Faces ``(N, 48, 48, 1)`` float32, targets ``(N, 7)``, original labels and FER+ majority labels."""
+
+    x: np.ndarray
+    targets: np.ndarray
+    original: np.ndarray
+    majority: np.ndarray
+
+
+def prepare(data: FerData, votes: Votes, targets: str, original_weight: float, training: bool) -> Split:
+    """Targets of one split. With FER+ targets, training leaves out the faces the crowd gave no class;
+    evaluation keeps every face (their FER+ majority label is -1, their target the original label)."""
+    counts = votes.aligned(data.names)
+    original = np.eye(len(LABELS), dtype=np.float32)[data.labels]
+    targets = original
+    if targets == "ferplus":
+        soft, rated = soft_targets(counts)
+        targets = np.where(rated[:, None], (1.0 - original_weight) * soft + original_weight * original, original)
+        if training:
+            data, targets, counts = data.select(rated), targets[rated], counts[rated]
+    return Split(model_input(data.faces), targets, data.labels, majority_labels(counts))
+
+
+def time_precisions(candidates: tuple[str, ...], batch_size: int, build) -> dict[str, float]:
+    """Median ms per training step of each Keras dtype policy, timed on random batches."""
+    import keras
+
+    x = np.random.default_rng(0).uniform(0, 255, (batch_size, 48, 48, 1)).astype(np.float32)
+    y = np.eye(len(LABELS), dtype=np.float32)[np.arange(batch_size) % len(LABELS)]
+    timings = {}
+    for policy in candidates:
+        keras.mixed_precision.set_global_policy(policy)
+        trainer = build()
+        for _ in range(3):
+            trainer.train_on_batch(x, y)
+        steps = []
+        for _ in range(8):
+            start = time.perf_counter()
+            trainer.train_on_batch(x, y)
+            steps.append(time.perf_counter() - start)
+        timings[policy] = round(1000 * float(np.median(steps)), 1)
+        keras.backend.clear_session()
+    return timings
+
+
+def choose_precision(requested: str, batch_size: int, build) -> tuple[str, dict[str, float]]:
+    """The dtype policy to train with: the one asked for, or on "auto" the faster one measured here."""
+    import keras
+
+    if requested != "auto":
+        return requested, {}
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return "mixed_float16", {}
+    timings = time_precisions(("float32", "mixed_bfloat16"), batch_size, build)
+    return min(timings, key=timings.get), timings
+
+
+def accuracies(probs: np.ndarray, split: Split) -> dict[str, float]:
+    """FER+ majority accuracy (faces with a majority class) and accuracy on the original labels."""
+    predicted = probs.argmax(1)
+    rated = split.majority >= 0
+    return {
+        "ferplus": float((predicted[rated] == split.majority[rated]).mean()),
+        "fer2013": float((predicted == split.original).mean()),
+    }

@@ -3,7 +3,9 @@
 The class page puts the code in its address (``?lesson=...``) so that a reload finds the lesson
 again. Several teachers share one server: a lesson's record is returned only for its own code,
 lessons nobody has looked at for ``idle_s`` are dropped, and at ``max_lessons`` the store refuses
-a new lesson (:class:`StoreFull`) instead of slowing every lesson down. Nothing is written to disk.
+a new lesson (:class:`StoreFull`). Analysing a shared call costs CPU while it lasts, so at most
+``max_sharing`` lessons may send frames at once (:meth:`LessonStore.admit`): one more is told so
+instead of slowing every lesson down. Nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -25,12 +27,20 @@ class StoreFull(RuntimeError):
 
 class LessonStore:
     def __init__(
-        self, max_lessons: int = 20, idle_s: float = 4 * 3600, clock: Callable[[], float] = time.monotonic
+        self,
+        max_lessons: int = 20,
+        idle_s: float = 4 * 3600,
+        max_sharing: int = 4,
+        sharing_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_lessons = max_lessons
         self.idle_s = idle_s
+        self.max_sharing = max_sharing  # lessons analysing a shared call at once
+        self.sharing_s = sharing_s  # a lesson with no frame for this long no longer counts as sharing
         self._clock = clock
         self._lessons: dict[str, tuple[Lesson, float]] = {}  # code -> (lesson, last looked at)
+        self._frames_at: dict[str, float] = {}  # code -> when its latest frame was admitted
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -62,10 +72,23 @@ class LessonStore:
             self._lessons[code] = (entry[0], self._clock())
             return entry[0]
 
+    def admit(self, code: str) -> bool:
+        """Whether the lesson of ``code`` may have a frame analysed now: it is sharing already, or
+        fewer than ``max_sharing`` lessons are."""
+        with self._lock:
+            now = self._clock()
+            sharing = {c for c, t in self._frames_at.items() if now - t <= self.sharing_s and c in self._lessons}
+            if code not in sharing and len(sharing) >= self.max_sharing:
+                return False
+            self._frames_at = {c: self._frames_at[c] for c in sharing}
+            self._frames_at[code] = now
+            return True
+
     def end(self, code: str) -> None:
         """Drop a lesson now."""
         with self._lock:
             self._lessons.pop(code, None)
+            self._frames_at.pop(code, None)
 
     def _drop_idle(self) -> None:
         now = self._clock()

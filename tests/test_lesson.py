@@ -130,3 +130,17 @@ def test_the_store_keeps_lessons_apart_bounded_and_drops_idle_ones():
     store.create()
     store.end(code_a)
     assert store.get(code_a) is None and len(store) == 1
+
+
+def test_only_so_many_lessons_share_at_once():
+    now = [0.0]
+    store = LessonStore(max_sharing=2, sharing_s=10, clock=lambda: now[0])
+    a, b, c = (store.create()[0] for _ in range(3))
+    assert store.admit(a) and store.admit(b)
+    assert not store.admit(c)  # a third call at once would slow the other two down
+    assert store.admit(a)  # those sharing go on
+    now[0] = 11
+    store.admit(a)  # b has sent nothing for over 10 s: it no longer counts
+    assert store.admit(c)
+    store.end(a)
+    assert store.admit(b)

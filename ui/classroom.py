@@ -164,7 +164,12 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
     if result.frame is not None:
         had_lesson = current_lesson(store)[1] is not None
         lesson = start_lesson(store, int(result.frame.get("tz", 0)) if isinstance(result.frame, dict) else 0)
-        if lesson is not None:
+        if lesson is not None and not store.admit(current_lesson(store)[0]):
+            watch.message = (
+                f"This server is analysing {store.max_sharing} shared calls already, as many as it can "
+                "without slowing them down: this frame was skipped. Try again in a while."
+            )
+        elif lesson is not None:
             take_frame(watch, lesson, result.frame)
             if not had_lesson:
                 st.rerun()  # the whole page, once: the new lesson's downloads appear

@@ -18,7 +18,7 @@ from collections import Counter
 import pytest
 from helpers import ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def run_session(tmp_path, *args: str) -> dict:

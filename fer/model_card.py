@@ -78,6 +78,9 @@ class ModelCard:
     parity: dict = field(default_factory=dict)  # scripts.export: Keras vs TFLite on real faces
     quantization: dict = field(default_factory=dict)  # scripts.quantize
     metrics: dict = field(default_factory=dict)  # scripts.evaluate
+    # scripts.checkpoint: the next model's training while it spans sessions (where its checkpoint
+    # is, each piece's hardware, epochs and wall time); gone once that model is exported.
+    training_in_progress: dict = field(default_factory=dict)
 
     def with_file(self, name: str, data: bytes) -> ModelCard:
         """The card with ``name``'s checksum and size set to those of ``data``."""

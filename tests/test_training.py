@@ -147,3 +147,32 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
                 assert 0 <= report["accuracy"] <= 1
     for name in ("confusion_matrix.png", "confusion_matrix_ferplus.png", "training_curves.png"):
         assert (out / name).stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_a_checkpoint_goes_into_the_repository_with_its_pieces_on_the_card(trained, tmp_path):
+    import shutil
+
+    from fer.model_card import MODEL_DIR, ModelCard
+
+    run, _, _ = trained
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in (TFLITE_NAME, "metadata.json"):
+        shutil.copy(MODEL_DIR / name, model / name)
+    printed = run_script("checkpoint", "--run", str(run), "--first-epoch", "1", "--model-dir", str(model))
+    assert "epoch 2 of 2" in printed
+    for name in ("config.json", "history.json", "last.keras", "best.keras"):
+        assert (model / "resume" / name).read_bytes() == (run / name).read_bytes()
+    progress = ModelCard.read(model).training_in_progress
+    history = json.loads((run / "history.json").read_text())
+    assert progress["epochs_done"] == 2 and progress["wall_s"] == history[-1]["wall_s"]
+    assert progress["pieces"] == [
+        {
+            "date": progress["pieces"][0]["date"],
+            "hardware": progress["pieces"][0]["hardware"],
+            "epochs": [1, 2],
+            "wall_s": history[-1]["wall_s"],
+        }
+    ]
+    read_model_files(model)  # the served file still matches its card

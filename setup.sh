@@ -13,4 +13,7 @@ gatherUsageStats = false
 
 [client]
 toolbarMode = "viewer"
+
+[runner]
+fastReruns = false
 CONFIG

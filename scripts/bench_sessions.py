@@ -160,15 +160,9 @@ def bench_browser(video_mjpeg: Path) -> dict:
     if os.geteuid() != 0:
         return {"error": "needs root (a private network namespace)"}
     with tempfile.TemporaryDirectory() as folder:
+        session_py, shot = ROOT / "tests" / "browser_session.py", Path(folder) / "shot.png"
         done = subprocess.run(
-            [
-                "unshare",
-                "-n",
-                sys.executable,
-                str(ROOT / "tests" / "browser_session.py"),
-                str(video_mjpeg),
-                str(Path(folder) / "shot.png"),
-            ],
+            ["unshare", "-n", sys.executable, str(session_py), str(video_mjpeg), str(shot)],
             capture_output=True,
             text=True,
             timeout=600,

@@ -30,6 +30,12 @@ from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model
 from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, machine
 from scripts.training import Split, accuracies, choose_precision, class_weights, prepare
 
+# What the end of a run prints, from its summary.
+SUMMARY_SCORES = (
+    ("PublicTest FER+", "public_ferplus"),
+    ("PrivateTest FER+", "private_ferplus"),
+    ("PrivateTest FER2013", "private_fer2013"),
+)
 NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and biases (not saved with the optimizer)
 
 
@@ -187,27 +193,16 @@ def main(argv: list[str] | None = None) -> int:
         keras.mixed_precision.set_global_policy(precision)
         keras.utils.set_random_seed(train_cfg.seed)
         trainer, classifier = build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)
-        config = {
-            "train": asdict(train_cfg),
-            "model": model_cfg.to_dict(),
-            "augment": augment_cfg.to_dict(),
-            "precision": precision,
-            "precision_ms_per_step": timings,
-            "selection": f"public_{selection}",
-            "backend": keras.backend.backend(),
-            "keras": keras.__version__,
-            "hardware": machine(),
-            "train_faces": len(train.x),
-            "parameters": classifier.count_params(),
-        }
+        # Everything the run needs to be repeated or resumed, and what it ran on.
+        config = {"train": asdict(train_cfg), "model": model_cfg.to_dict(), "augment": augment_cfg.to_dict()}
+        config |= {"precision": precision, "precision_ms_per_step": timings, "selection": f"public_{selection}"}
+        config |= {"backend": keras.backend.backend(), "keras": keras.__version__, "hardware": machine()}
+        config |= {"train_faces": len(train.x), "parameters": classifier.count_params()}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
-    print(
-        f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest, "
-        f"{len(private.x)} PrivateTest; {classifier.count_params():,} parameters; {precision} on "
-        f"{keras.backend.backend()}; {machine()}",
-        flush=True,
-    )
+    sizes = f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest"
+    print(f"{sizes}, {len(private.x)} PrivateTest; {classifier.count_params():,} parameters", flush=True)
+    print(f"training in {precision} on {keras.backend.backend()}; {machine()}", flush=True)
     start = time.time()
     # Augmentation is active only in training; the PublicTest scores are of the plain classifier.
     trainer.fit(
@@ -228,23 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     best = keras.models.load_model(run / "best.keras")
     best_epoch = max(history, key=lambda h: h[f"public_{selection}"])
     private_acc = accuracies(best.predict(private.x, batch_size=256, verbose=0), private)
-    summary = {
-        "best_epoch": best_epoch["epoch"],
-        "selection": f"public_{selection}",
-        "public_ferplus": best_epoch["public_ferplus"],
-        "public_fer2013": best_epoch["public_fer2013"],
-        "private_ferplus": private_acc["ferplus"],
-        "private_fer2013": private_acc["fer2013"],
-        "epochs_run": len(history),
-        "wall_s": history[-1]["wall_s"],
-    }
+    summary = dict(best_epoch=best_epoch["epoch"], selection=f"public_{selection}", epochs_run=len(history))
+    summary |= {f"public_{k}": best_epoch[f"public_{k}"] for k in private_acc}
+    summary |= {f"private_{k}": v for k, v in private_acc.items()} | {"wall_s": history[-1]["wall_s"]}
     (run / "summary.json").write_text(json.dumps(summary, indent=1))
-    print(
-        f"best epoch {summary['best_epoch']}: PublicTest FER+ {summary['public_ferplus']:.4f}; PrivateTest FER+ "
-        f"{private_acc['ferplus']:.4f}, FER2013 {private_acc['fer2013']:.4f} (single crop, Keras); "
-        f"{summary['wall_s']:.0f}s of training",
-        flush=True,
-    )
+    scores = ", ".join(f"{name} {summary[key]:.4f}" for name, key in SUMMARY_SCORES)
+    print(f"best epoch {summary['best_epoch']} (single view, Keras): {scores}; {summary['wall_s']:.0f}s", flush=True)
     return 0
 
 

@@ -37,15 +37,17 @@ class Split:
 def prepare(data: FerData, votes: Votes, targets: str, original_weight: float, training: bool) -> Split:
     """Targets of one split. With FER+ targets, training leaves out the faces the crowd gave no class;
     evaluation keeps every face (their FER+ majority label is -1, their target the original label)."""
+    if targets not in ("ferplus", "fer2013"):
+        raise ValueError(f"targets must be 'ferplus' or 'fer2013', not {targets!r}")
     counts = votes.aligned(data.names)
     original = np.eye(len(LABELS), dtype=np.float32)[data.labels]
-    targets = original
+    wanted = original
     if targets == "ferplus":
         soft, rated = soft_targets(counts)
-        targets = np.where(rated[:, None], (1.0 - original_weight) * soft + original_weight * original, original)
+        wanted = np.where(rated[:, None], (1.0 - original_weight) * soft + original_weight * original, original)
         if training:
-            data, targets, counts = data.select(rated), targets[rated], counts[rated]
-    return Split(model_input(data.faces), targets, data.labels, majority_labels(counts))
+            data, wanted, counts = data.select(rated), wanted[rated], counts[rated]
+    return Split(model_input(data.faces), wanted, data.labels, majority_labels(counts))
 
 
 def time_precisions(candidates: tuple[str, ...], batch_size: int, build) -> dict[str, float]:

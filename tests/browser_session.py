@@ -1,10 +1,10 @@
 """Drive the live page in a real Chromium over a real WebRTC connection (run by test_browser.py).
 
 Must run as root inside a fresh network namespace (``unshare -n``): it brings up loopback and a
-veth pair (aiortc never offers 127.0.0.1 as an ICE candidate), serves app.py with Streamlit on
-127.0.0.1, opens it in Chromium whose fake webcam plays a real face video, presses START and
-measures what comes back; then presses START and STOP ``--cycles`` times and records the
-server's threads and memory. Prints one JSON object with the observations.
+veth pair, serves app.py with Streamlit on 127.0.0.1, opens its live camera mode in Chromium
+whose fake webcam plays a real face video, presses START and measures what comes back; then
+presses START and STOP ``--cycles`` times and records the server's threads and memory. Prints
+one JSON object with the observations.
 
     unshare -n python tests/browser_session.py VIDEO.mjpeg SCREENSHOT.png [--cycles 20]
 """
@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
+import traceback
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from browser import ConsoleTail, launch, network_up, script_state, serve_app, stop_server, wait_idle
 
-from fer.labels import COLORS_BGR, LABELS  # noqa: E402
+from fer.labels import COLORS_BGR, LABELS
 
 PORT = 8599
-CHROMIUM = "/usr/bin/chromium"
+LIVE_MODE = "Live camera"  # the live page's label in the sidebar's mode selector
+WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
 # Share of a frame's pixels within this distance (per RGB channel) of an emotion colour.
 COLOR_TOLERANCE = 40
 OVERLAY_JS = """([colors, tol]) => {
@@ -49,41 +46,28 @@ OVERLAY_JS = """([colors, tol]) => {
   }
   return {width: c.width, height: c.height, time: v.currentTime, overlay_share: hits / (c.width * c.height)};
 }"""
+PLAYING_JS = "() => { const v = document.querySelector('video'); return !!v && v.readyState >= 2 && v.currentTime > 0 }"
 
 
-def sh(*cmd: str) -> None:
-    subprocess.run(cmd, check=True)
+def open_live_page(browser, **page_options):
+    """A new page on the app's live camera mode, START shown and the script idle.
+
+    Returns the page, a frame locator for the streaming component's iframe and the page's
+    console tail.
+    """
+    page = browser.new_page(**page_options)
+    console = ConsoleTail(page)
+    page.goto(f"http://127.0.0.1:{PORT}/", wait_until="domcontentloaded")
+    page.get_by_test_id("stSidebar").get_by_text(LIVE_MODE, exact=True).click(timeout=60_000)
+    component = page.frame_locator(WEBRTC_IFRAME)
+    component.get_by_role("button", name="START").wait_for(timeout=60_000)
+    wait_idle(page)
+    return page, component, console
 
 
-def network_up() -> None:
-    sh("ip", "link", "set", "lo", "up")
-    sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-    sh("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1")
-    sh("ip", "addr", "add", "10.77.0.1/24", "dev", "v0")
-    sh("ip", "addr", "add", "10.77.0.2/24", "dev", "v1")
-    sh("ip", "link", "set", "v0", "up")
-    sh("ip", "link", "set", "v1", "up")
-    time.sleep(2)  # else Chromium fails page loads with net::ERR_NETWORK_CHANGED
-
-
-def start_server(log_path: Path) -> subprocess.Popen:
-    # MALLOC_ARENA_MAX as the Procfile sets it: memory is then measured as deployed.
-    env = {**os.environ, "FER_ICE_SERVERS": "[]", "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(PORT),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError(f"streamlit did not become healthy; log:\n{log_path.read_text()[-3000:]}")
+def component_frame(page):
+    """The streaming component's frame, to run JavaScript in (looked up anew each time)."""
+    return next(f for f in page.frames if "webrtc_streamer" in f.url)
 
 
 def panel_counts(text: str) -> tuple[int, int] | None:
@@ -91,23 +75,42 @@ def panel_counts(text: str) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
+def wait_frames_counted(page, above: int, timeout_s: float = 30) -> int:
+    """Until the panel counts more than ``above`` frames analysed, which only the page's refresh
+    loop shows: the server has the stream and knows it plays. Returns the count."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        counts = panel_counts(page.inner_text("body"))  # None while the panel is being redrawn
+        if counts and counts[0] > above:
+            return counts[0]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the panel counted no frames past {above} in {timeout_s} s (shows {counts})")
+        time.sleep(0.2)
+
+
+def what_the_page_shows(page, console: ConsoleTail) -> str:
+    """The component's buttons and text, the script's state and the recent console, for a failure."""
+    try:
+        frame = component_frame(page)
+        buttons = frame.evaluate(
+            "() => [...document.querySelectorAll('button')].map(b => b.innerText + (b.disabled ? ' (disabled)' : ''))"
+        )
+        shown = f"buttons {buttons}; component text {frame.inner_text('body')[:300]!r}"
+    except Exception as err:  # noqa: BLE001 - a report of what could be read
+        shown = f"component unreadable: {err}"
+    return f"{shown}; script state {script_state(page)!r}\nbrowser console (last lines):\n{console}"
+
+
 def deny_camera() -> dict:
     """Press START in a browser that refuses the camera; return what the page says."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--use-fake-device-for-media-stream", "--deny-permission-prompts", "--disable-gpu",
-            "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync",
-        ])
-        page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{PORT}/", wait_until="domcontentloaded")
-        frame = page.frame_locator("iframe").first
-        frame.get_by_role("button", name="START").click(timeout=60_000)
-        frame.get_by_text("Permission denied").wait_for(timeout=20_000)
-        component = next(f for f in page.frames if f != page.main_frame).inner_text("body")
-        text = {"component": component, "page": page.inner_text("body")}
+        browser = launch(p, camera=None)
+        page, component, _ = open_live_page(browser)
+        component.get_by_role("button", name="START").click()
+        component.get_by_text("Permission denied").wait_for(timeout=20_000)
+        text = {"component": component_frame(page).inner_text("body"), "page": page.inner_text("body")}
         browser.close()
     return {"denied": text}
 
@@ -118,20 +121,13 @@ def drive(video: Path, screenshot: Path, server_pid: int) -> dict:
     colors = [list(c[::-1]) for c in COLORS_BGR.values()]  # RGB, as the canvas gives them
     result: dict = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"http://127.0.0.1:{PORT}/", wait_until="domcontentloaded")
-        frame = page.frame_locator("iframe").first
-        start = frame.get_by_role("button", name="START")
-        start.wait_for(timeout=60_000)
+        browser = launch(p, camera=video)
+        page, component, _ = open_live_page(browser, viewport={"width": 1400, "height": 900})
+        start, stop = component.get_by_role("button", name="START"), component.get_by_role("button", name="STOP")
         clicked = time.monotonic()
         start.click()
-        frame.get_by_role("button", name="STOP").wait_for(timeout=30_000)
-        video_frame = next(f for f in page.frames if f != page.main_frame)
+        stop.wait_for(timeout=30_000)
+        video_frame = component_frame(page)
 
         playing_at = annotated_at = None
         samples = []
@@ -177,18 +173,21 @@ def drive(video: Path, screenshot: Path, server_pid: int) -> dict:
             video_size=[samples[-1]["width"], samples[-1]["height"]] if samples else None,
             frames_analysed=last[1][0] if last else None,
             frames_with_faces=last[1][1] if last else None,
-            analysed_fps=(round((last[1][0] - first[1][0]) / (last[0] - first[0]), 1)
-                          if last and last[0] > first[0] else None),
+            analysed_fps=(
+                round((last[1][0] - first[1][0]) / (last[0] - first[0]), 1) if last and last[0] > first[0] else None
+            ),
             faces_in_view_shown="Faces in view" in body,
             emotions_shown=sorted(emotions),
             screenshot_taken=shot_taken,
             panel_text=body[-1500:],
         )
+        # Stop as a viewer would, so that no stream of this session is left to the server's
+        # timeouts while the next checks run.
+        if stop.is_visible():
+            stop.click()
+            wait_idle(page)
         browser.close()
     return result
-
-
-PLAYING_JS = "() => { const v = document.querySelector('video'); return !!v && v.readyState >= 2 && v.currentTime > 0 }"
 
 
 def server_resources(pid: int) -> dict:
@@ -200,9 +199,11 @@ def server_resources(pid: int) -> dict:
             names[comm.read_text().strip()] += 1
         except OSError:
             pass  # the thread ended meanwhile
-    return {"threads": int(re.search(r"Threads:\s+(\d+)", status)[1]),
-            "rss_mb": round(int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024, 1),
-            "thread_names": dict(sorted(names.items()))}
+    return {
+        "threads": int(re.search(r"Threads:\s+(\d+)", status)[1]),
+        "rss_mb": round(int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024, 1),
+        "thread_names": dict(sorted(names.items())),
+    }
 
 
 def settled_resources(pid: int, quiet_s: float = 1.5, limit_s: float = 10) -> dict:
@@ -221,35 +222,56 @@ def settled_resources(pid: int, quiet_s: float = 1.5, limit_s: float = 10) -> di
 
 
 def cycles(video: Path, server_pid: int, n: int = 20) -> dict:
-    """Start and stop one browser session's stream ``n`` times; the server's resources per cycle."""
+    """Start and stop one browser session's stream ``n`` times; the server's resources per cycle.
+
+    Each click waits until the server, not only the browser, has acted on the one before: STOP
+    once the panel counts this stream's frames (the page's refresh loop runs), START once the
+    script runs that STOP set off have ended. Each component value starts a new script run at
+    once (Streamlit's fast reruns), and streamlit-webrtc clears its context only after the old
+    stream has stopped: a START whose run overlaps that has its new stream torn down as soon as
+    it plays, and STOP is then gone.
+    """
     from playwright.sync_api import sync_playwright
 
     per_cycle = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ])
-        page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{PORT}/", wait_until="domcontentloaded")
-        frame = page.frame_locator("iframe").first
-        start, stop = frame.get_by_role("button", name="START"), frame.get_by_role("button", name="STOP")
+        browser = launch(p, camera=video)
+        page, component, console = open_live_page(browser)
+        start, stop = component.get_by_role("button", name="START"), component.get_by_role("button", name="STOP")
         before = None
-        for _ in range(n):
-            start.click(timeout=60_000)
-            stop.wait_for(timeout=30_000)
-            component = next(f for f in page.frames if f != page.main_frame)
-            component.wait_for_function(PLAYING_JS, timeout=30_000)
-            time.sleep(1)
-            before = before or server_resources(server_pid)  # while the first stream plays
-            stop.click()
-            start.wait_for(timeout=30_000)
+        analysed = (panel_counts(page.inner_text("body")) or (0, 0))[0]
+        for cycle in range(n):
+            step = "START"
+            try:
+                start.click()
+                step = "STOP shown"
+                stop.wait_for(timeout=30_000)
+                step = "video playing"
+                component_frame(page).wait_for_function(PLAYING_JS, timeout=30_000)
+                step = "frames counted"
+                analysed = wait_frames_counted(page, above=analysed)
+                time.sleep(1)
+                before = before or server_resources(server_pid)  # while the first stream plays
+                step = "STOP"
+                stop.click()
+                step = "START shown"
+                start.wait_for(timeout=30_000)
+                step = "script idle"
+                wait_idle(page)
+            except Exception as err:
+                raise RuntimeError(
+                    f"cycle {cycle + 1} of {n}, waiting for {step}: {err}\n{what_the_page_shows(page, console)}"
+                ) from err
             per_cycle.append(settled_resources(server_pid))
         browser.close()
-    return {"cycles": n, "while_playing": before, "after_first": per_cycle[0], "after_last": per_cycle[-1],
-            "threads_per_cycle": [r["threads"] for r in per_cycle],
-            "rss_mb_per_cycle": [r["rss_mb"] for r in per_cycle]}
+    return {
+        "cycles": n,
+        "while_playing": before,
+        "after_first": per_cycle[0],
+        "after_last": per_cycle[-1],
+        "threads_per_cycle": [r["threads"] for r in per_cycle],
+        "rss_mb_per_cycle": [r["rss_mb"] for r in per_cycle],
+    }
 
 
 def main() -> int:
@@ -260,18 +282,21 @@ def main() -> int:
     args = parser.parse_args()
     network_up()
     log = args.screenshot.with_suffix(".server.log")
-    server = start_server(log)
+    # MALLOC_ARENA_MAX as the Procfile sets it: memory is then measured as deployed.
+    server = serve_app(PORT, log, {"FER_ICE_SERVERS": "[]", "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"})
     try:
         result = drive(args.video, args.screenshot, server.pid)
         result.update(deny_camera())
         if args.cycles:
             result["start_stop"] = cycles(args.video, server.pid, args.cycles)
+    except Exception:
+        # The traceback says which step failed and what the page showed; the server's log is the
+        # other half (stdout, which carries nothing else then).
+        traceback.print_exc()
+        print(f"server log (tail):\n{log.read_text()[-3000:]}")
+        return 1
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     result["server_log_tail"] = log.read_text()[-2000:]
     print(json.dumps(result))
     return 0

@@ -7,7 +7,7 @@ records what the page shows: the size the server receives, the faces, the headli
 then downloads the report and CSVs, reloads, reflows the gallery, stops and switches modes.
 Prints one JSON object. Run it in a private network namespace (``unshare -n``), as root.
 
-    unshare -n python tests/class_session.py --rows 5 --cols 5 --width 1280 --height 720 --still 60
+    PYTHONPATH=. unshare -n python tests/class_session.py --rows 5 --cols 5 --width 1280 --height 720 --still 60
 """
 
 from __future__ import annotations
@@ -20,51 +20,15 @@ import io
 import json
 import re
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, serve_app, stop_server
+
 APP_PORT, CALL_PORT = 8611, 8612
-CHROMIUM = "/usr/bin/chromium"
 VIDEO = ROOT.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
-
-
-def start_app(log: Path) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(APP_PORT),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{APP_PORT}/_stcore/health", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
 
 
 def serve_call(folder: Path) -> http.server.ThreadingHTTPServer:
@@ -142,12 +106,7 @@ def drive(args, downloads: Path, result: dict) -> None:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *CHROMIUM_ARGS,
                 "--autoplay-policy=no-user-gesture-required",
                 "--auto-select-tab-capture-source-by-title=Class call",
             ],
@@ -245,7 +204,6 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for the screenshot")
     args = parser.parse_args()
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    sys.path.insert(0, str(ROOT))
     from scripts.call_gallery import tile_size
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -253,7 +211,7 @@ def main() -> int:
         call_page(folder, args.rows * args.cols, tile_size(7, 7, 1920, 1080))
         call_server = serve_call(folder)
         log = Path(tmp) / "streamlit.log"
-        app = start_app(log)
+        app = serve_app(APP_PORT, log, {})
         result: dict = {}
         try:
             args.out.mkdir(parents=True, exist_ok=True)
@@ -261,8 +219,7 @@ def main() -> int:
         except Exception as err:  # noqa: BLE001 - reported with the server's log
             result["error"] = f"{type(err).__name__}: {err}"
         finally:
-            app.terminate()
-            app.wait(timeout=20)
+            stop_server(app)
             call_server.shutdown()
         result["server_log_tail"] = log.read_text()[-2000:]
     print(json.dumps(result))

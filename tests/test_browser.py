@@ -1,4 +1,4 @@
-"""End to end: a real Chromium streams a real face video to app.py over real WebRTC.
+"""End to end: a real Chromium streams a real face video to the app's live page over real WebRTC.
 
 Runs tests/browser_session.py inside a private network namespace (needs root, Chromium at
 /usr/bin/chromium and playwright: .ci/run installs them). Saves docs/live-page.png, the
@@ -14,7 +14,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SHARED
+from helpers import ROOT, SHARED
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 VIDEO = SHARED / "video" / "short_hamilton_clip_640x360_15fps.mjpeg"
 CYCLES = 20  # START/STOP cycles of one browser session at the end of the run
@@ -27,15 +29,29 @@ def session(tmp_path_factory):
     assert os.path.exists("/usr/bin/chromium"), "needs Debian's chromium (apt-get install chromium)"
     assert VIDEO.exists(), f"missing {VIDEO}"
     shot = tmp_path_factory.mktemp("browser") / "live-page.png"
-    done = subprocess.run(["unshare", "-n", sys.executable, str(ROOT / "tests" / "browser_session.py"),
-                           str(VIDEO), str(shot), "--cycles", str(CYCLES)], capture_output=True, text=True,
-                          timeout=480)
+    session_py = ROOT / "tests" / "browser_session.py"
+    done = subprocess.run(
+        ["unshare", "-n", sys.executable, str(session_py), str(VIDEO), str(shot), "--cycles", str(CYCLES)],
+        capture_output=True,
+        text=True,
+        timeout=480,
+    )
     assert done.returncode == 0, f"browser session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["screenshot_taken"]:
         shutil.copy(shot, ROOT / "docs" / "live-page.png")
-    figures = {k: result[k] for k in ("seconds_to_playing", "seconds_to_first_annotated_frame", "analysed_fps",
-                                      "frames_analysed", "frames_with_faces", "video_size", "emotions_shown")}
+    figures = {
+        k: result[k]
+        for k in (
+            "seconds_to_playing",
+            "seconds_to_first_annotated_frame",
+            "analysed_fps",
+            "frames_analysed",
+            "frames_with_faces",
+            "video_size",
+            "emotions_shown",
+        )
+    }
     print("\nbrowser figures:", json.dumps(figures))
     print("start/stop cycles:", json.dumps(result["start_stop"]))
     return result
@@ -70,7 +86,7 @@ def test_a_denied_camera_gets_a_clear_message(session):
 
 def test_start_stop_cycles_release_resources(session):
     # Each START makes a peer connection and worker threads; STOP must end them. The first cycle
-    # may keep what stays for the session (the LiveSession and its mood survive STOP by design).
+    # may keep what stays for the session (the LiveAnnotator and its mood survive STOP by design).
     cycles = session["start_stop"]
     first, last = cycles["after_first"], cycles["after_last"]
     assert cycles["cycles"] == CYCLES and len(cycles["threads_per_cycle"]) == CYCLES

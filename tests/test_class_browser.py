@@ -31,6 +31,7 @@ def run_session(tmp_path, *args: str) -> dict:
         text=True,
         timeout=540,
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the session builds the call page with scripts.call_gallery
     )
     assert done.returncode == 0, f"class session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,6 +12,23 @@ from fer.mood import MoodTimeline
 HEX = [f"#{r:02x}{g:02x}{b:02x}" for b, g, r in (COLORS_BGR[label] for label in LABELS)]
 
 
+def emotion_colors(legend: dict | None) -> dict:
+    """A Vega-Lite colour encoding of the field ``emotion``: each emotion in its overlay colour."""
+    return {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": legend}
+
+
+def share_axis(title: str, **more) -> dict:
+    """A Vega-Lite encoding of the field ``share`` as a percentage from 0 to 100%."""
+    return {
+        "field": "share",
+        "type": "quantitative",
+        "title": title,
+        "axis": {"format": "%"},
+        "scale": {"domain": [0, 1]},
+        **more,
+    }
+
+
 def distribution_chart(shares: np.ndarray, title: str = "share of the faces") -> None:
     """Horizontal bars, one per emotion in label order and colour; ``shares`` is ``(7,)``."""
     data = pd.DataFrame({"emotion": list(LABELS), "share": np.asarray(shares, float)})
@@ -28,14 +45,8 @@ def distribution_chart(shares: np.ndarray, title: str = "share of the faces") ->
                     "title": None,
                     "axis": {"labelOverlap": False},
                 },
-                "x": {
-                    "field": "share",
-                    "type": "quantitative",
-                    "title": title,
-                    "axis": {"format": "%"},
-                    "scale": {"domain": [0, 1]},
-                },
-                "color": {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": None},
+                "x": share_axis(title),
+                "color": emotion_colors(legend=None),
             },
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -238,28 +239,13 @@ def small_faces_warning(watch: Watch) -> str | None:
 
 def downloads(lesson: Lesson, code: str | None) -> None:
     stamp = f"{lesson.clock(0):%Y-%m-%d-%H%M}"
-    left, middle, right = st.columns(3)
-    left.download_button(
-        "Download the lesson report (HTML)",
-        lambda: report_html(lesson),
-        file_name=f"class-mood-{stamp}.html",
-        mime="text/html",
-        on_click="ignore",
+    files = (
+        ("Download the lesson report (HTML)", report_html, f"class-mood-{stamp}.html", "text/html"),
+        ("Class per second (CSV)", class_csv, f"class-{stamp}.csv", "text/csv"),
+        ("Seats per minute (CSV)", seats_csv, f"seats-{stamp}.csv", "text/csv"),
     )
-    middle.download_button(
-        "Class per second (CSV)",
-        lambda: class_csv(lesson),
-        file_name=f"class-{stamp}.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
-    right.download_button(
-        "Seats per minute (CSV)",
-        lambda: seats_csv(lesson),
-        file_name=f"seats-{stamp}.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+    for column, (label, make, name, mime) in zip(st.columns(len(files)), files, strict=True):
+        column.download_button(label, partial(make, lesson), file_name=name, mime=mime, on_click="ignore")
     if code and st.button(
         "End this lesson",
         help="Drop the lesson's record from the server now (download the "

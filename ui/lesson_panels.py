@@ -7,7 +7,7 @@ import streamlit as st
 
 from fer.labels import LABELS
 from fer.lesson import Lesson
-from ui.charts import HEX
+from ui.charts import emotion_colors, share_axis
 
 
 def attention_list(lesson: Lesson) -> None:
@@ -53,19 +53,8 @@ def clock_timeline(lesson: Lesson) -> None:
                     "title": "clock time",
                     "axis": {"format": "%H:%M:%S", "labelOverlap": True},
                 },
-                "y": {
-                    "field": "share",
-                    "type": "quantitative",
-                    "stack": True,
-                    "axis": {"format": "%"},
-                    "scale": {"domain": [0, 1]},
-                    "title": "share of the faces",
-                },
-                "color": {
-                    "field": "emotion",
-                    "scale": {"domain": list(LABELS), "range": HEX},
-                    "legend": {"orient": "bottom", "columns": 4, "title": None, "labelFontSize": 13},
-                },
+                "y": share_axis("share of the faces", stack=True),
+                "color": emotion_colors({"orient": "bottom", "columns": 4, "title": None, "labelFontSize": 13}),
             },
         },
         use_container_width=True,

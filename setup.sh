@@ -13,7 +13,4 @@ gatherUsageStats = false
 
 [client]
 toolbarMode = "viewer"
-
-[runner]
-fastReruns = false
 CONFIG

@@ -9,7 +9,7 @@ A still gallery never changes it.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,12 +48,27 @@ class _Held:
         return self.shown
 
 
+@dataclass
+class _Second:
+    """One second of frames, summed: the headline keeps seconds, not frames, however fast they come."""
+
+    second: int
+    frames: int = 0
+    faces: float = 0.0  # summed face counts
+    shares: np.ndarray = field(default_factory=lambda: np.zeros(len(LABELS)))  # summed, each weighted by faces
+    counts: dict[int, int] = field(default_factory=dict)  # face count -> frames that had it
+
+
 class CalmHeadline:
-    """Fed once per analysed frame with its face count and emotion shares; not thread-safe."""
+    """Fed once per analysed frame with its face count and emotion shares; not thread-safe.
+
+    Frames are summed per second, so the memory and the work of an update are bounded by the
+    window's seconds whatever the frame rate.
+    """
 
     def __init__(self, config: HeadlineConfig = HeadlineConfig()) -> None:
         self.config = config
-        self._frames: deque[tuple[float, int, np.ndarray]] = deque()
+        self._seconds: deque[_Second] = deque()
         self._faces = _Held(config.hold_s)
         self._mood = _Held(config.hold_s)
         self._rising = _Held(config.hold_s)
@@ -61,22 +76,26 @@ class CalmHeadline:
     def update(self, now: float, faces: int, shares: np.ndarray) -> str:
         """Add a frame seen at ``now`` (seconds) and return the line to show."""
         # Until faces have been seen, the first frame with faces is shown at once, not held.
-        first = not self._frames or (not self._faces.shown and faces > 0)
+        first = not self._seconds or (not self._faces.shown and faces > 0)
         if first:
-            self._frames.clear()  # the frames before the first faces say nothing of the class
-        self._frames.append((now, faces, np.asarray(shares, float)))
-        while self._frames[0][0] < now - self.config.window_s:
-            self._frames.popleft()
-        counts = np.array([f for _, f, _ in self._frames])
-        self._faces.update(int(np.median(counts)), now, first)
-        with_faces = [(t, f, s) for t, f, s in self._frames if f > 0]
+            self._seconds.clear()  # the frames before the first faces say nothing of the class
+        second = int(np.floor(now))
+        if not self._seconds or self._seconds[-1].second != second:
+            self._seconds.append(_Second(second))
+        latest = self._seconds[-1]
+        latest.frames += 1
+        latest.faces += faces
+        latest.shares = latest.shares + faces * np.asarray(shares, float)
+        latest.counts[faces] = latest.counts.get(faces, 0) + 1
+        while self._seconds[0].second < now - self.config.window_s:
+            self._seconds.popleft()
+        self._faces.update(_median_count(self._seconds), now, first)
+        with_faces = [s for s in self._seconds if s.faces > 0]
         if not with_faces:
             self._mood.update(None, now, first)
             self._rising.update(None, now, first)
             return self.line()
-        weights = np.array([f for _, f, _ in with_faces], float)
-        shares_seen = np.array([s for _, _, s in with_faces])
-        mean = weights @ shares_seen / weights.sum()
+        mean = _mean_shares(with_faces)
         leader = int(mean.argmax())
         shown = self._mood.shown
         if shown is not None and shown != leader and mean[leader] < mean[shown] + self.config.margin:
@@ -85,13 +104,13 @@ class CalmHeadline:
         self._rising.update(self._rising_label(with_faces, now), now, first)
         return self.line()
 
-    def _rising_label(self, frames: list[tuple[float, int, np.ndarray]], now: float) -> int | None:
+    def _rising_label(self, seconds: list[_Second], now: float) -> int | None:
         half = now - self.config.window_s / 2
-        older = [s for t, _, s in frames if t < half]
-        newer = [s for t, _, s in frames if t >= half]
+        older = [s for s in seconds if s.second < half]
+        newer = [s for s in seconds if s.second >= half]
         if not older or not newer:
             return None
-        change = np.mean(newer, axis=0) - np.mean(older, axis=0)
+        change = _mean_shares(newer) - _mean_shares(older)
         best = int(change.argmax())
         keep = self._rising.shown
         if keep is not None and change[keep] >= self.config.rising / 2:
@@ -106,3 +125,22 @@ class CalmHeadline:
         if self._rising.shown is not None:
             line += f" · {LABELS[self._rising.shown]} rising"
         return line
+
+
+def _median_count(seconds) -> int:
+    """The median face count of the frames of ``seconds`` (the lower middle one of an even number)."""
+    counts: dict[int, int] = {}
+    for s in seconds:
+        for count, frames in s.counts.items():
+            counts[count] = counts.get(count, 0) + frames
+    middle, seen = (sum(counts.values()) + 1) // 2, 0
+    for count in sorted(counts):
+        seen += counts[count]
+        if seen >= middle:
+            return count
+    return 0
+
+
+def _mean_shares(seconds: list[_Second]) -> np.ndarray:
+    """Each emotion's share over the faces of ``seconds``."""
+    return sum(s.shares for s in seconds) / sum(s.faces for s in seconds)

@@ -39,8 +39,8 @@ def serve_call(folder: Path) -> http.server.ThreadingHTTPServer:
     return server
 
 
-def call_page(folder: Path, faces: int, tile: tuple[int, int]) -> None:
-    from scripts.call_gallery import write_call_page
+def call_page(folder: Path, faces: int) -> None:
+    from scripts.call_gallery import CALL_TILES, write_call_page
 
     folder.mkdir(parents=True, exist_ok=True)
     webm = folder / "singer.webm"  # Debian's Chromium plays WebM, not H.264
@@ -48,7 +48,7 @@ def call_page(folder: Path, faces: int, tile: tuple[int, int]) -> None:
         ["ffmpeg", "-loglevel", "error", "-y", "-i", str(VIDEO), "-c:v", "libvpx", "-b:v", "1M", "-an", str(webm)],
         check=True,
     )
-    write_call_page(folder, faces, tile, video=webm)
+    write_call_page(folder, faces, CALL_TILES, video=webm)
 
 
 class ClassPage:
@@ -153,6 +153,9 @@ def drive(args, downloads: Path, result: dict) -> None:
             result["report_seat_rows_after_reflow"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:", report))
             result["faces_after_reflow"] = page.faces()
 
+        if args.faces_only:
+            browser.close()
+            return
         # A reload keeps the lesson (its code is in the address) and says truthfully that sharing stopped.
         app.reload(wait_until="domcontentloaded")
         app.get_by_role("button", name="Share the call").wait_for(timeout=60_000)
@@ -179,7 +182,8 @@ def drive(args, downloads: Path, result: dict) -> None:
         app.get_by_text("Photo", exact=True).click()
         app.get_by_text("A photo (").wait_for(timeout=30_000)
         app.get_by_text("Class", exact=True).click()
-        app.get_by_role("button", name="Share the call").wait_for(timeout=30_000)
+        shown = wait_for(lambda: "Share the call" in page.text() or "Stop sharing" in page.text(), 60)
+        result["after_mode_switch_text"] = page.text()[:600] if not shown else None
         back = wait_for(lambda: page.headline() == "Stopped" and page.faces() == 0, 20)
         result["after_mode_switch"] = {"stopped": bool(back), "headline": page.headline(), "faces": page.faces()}
         browser.close()
@@ -202,13 +206,13 @@ def main() -> int:
         help="after the still part, reflow the gallery to ROWSxCOLS",
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for the screenshot")
+    parser.add_argument("--faces-only", action="store_true", help="stop after the still part and the downloads")
     args = parser.parse_args()
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    from scripts.call_gallery import tile_size
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "call"
-        call_page(folder, args.rows * args.cols, tile_size(7, 7, 1920, 1080))
+        call_page(folder, args.rows * args.cols)
         call_server = serve_call(folder)
         log = Path(tmp) / "streamlit.log"
         app = serve_app(APP_PORT, log, {})

@@ -67,6 +67,7 @@ def gallery_49(tmp_path_factory):
         "1080",
         "--still",
         "20",
+        "--faces-only",  # stopping, reloading and switching modes are the 25-face run's
     )
 
 

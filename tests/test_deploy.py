@@ -155,7 +155,7 @@ def test_procfile_web_command_serves_the_app_within_a_basic_dyno(tmp_path):
 
     assert not elements(messages, "exception"), elements(messages, "exception")
     # No model error and no warning; the class page's own "Stopped" note is an info alert.
-    problems = [a for a in elements(messages, "alert") if a.format in (a.ERROR, a.WARNING)]
+    problems = [e.alert for e in elements(messages, "alert") if e.alert.format in (e.alert.ERROR, e.alert.WARNING)]
     assert not problems, problems
     assert any(e.heading.body == "Class mood" for e in elements(messages, "heading"))
     assert messages[-1].script_finished == messages[-1].FINISHED_SUCCESSFULLY

@@ -14,12 +14,12 @@ import streamlit as st
 
 from fer.frame import FrameAnalyzer
 from fer.model_card import ModelError, ModelFiles, read_model_files
-from ui.classroom import CLASS_MIN_FACE, class_page
+from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page
 from ui.live import live_page, session_object
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
 
-MODES = ("Class", "Live camera", "Photo", "Video")
+MODES = (CLASS_MODE, "Live camera", "Photo", "Video")
 
 
 @st.cache_resource(show_spinner="Loading the emotion model...")
@@ -40,7 +40,7 @@ def main() -> None:
         )
         st.stop()
     mode = st.sidebar.radio("Mode", MODES, horizontal=True, key="mode")
-    if mode == "Class":
+    if mode == CLASS_MODE:
         detector = detector_settings(CLASS_MIN_FACE)
         class_page(files, detector, class_rate())
         return

@@ -24,6 +24,7 @@ from ui.charts import distribution_chart
 from ui.lesson_panels import attention_list, clock_timeline, seats_table
 from ui.share import share_component
 
+CLASS_MODE = "Class"  # the page's mode selector's value for this page
 CLASS_MIN_FACE = 48  # a gallery's faces are 55-100 px wide: the default smallest face
 # The cascade sees the smallest face at this size (24 px is its window): a 1920x1080 frame is
 # searched at 0.58 of its size, which keeps the search of a 49-face gallery near a third of a second.
@@ -149,6 +150,10 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
 
 @st.fragment(run_every=2.0)
 def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
+    if st.session_state.get("mode", CLASS_MODE) != CLASS_MODE:
+        # A timed rerun of this fragment after the page went to another mode: draw nothing, so
+        # that the share button leaves the page and the browser stops sharing.
+        return
     store = lesson_store()
     watch = watch_state(files, detector)
     result = share_component(

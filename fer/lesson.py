@@ -109,8 +109,9 @@ class Lesson:
     def add(self, faces: list[Face], t: float) -> list[str | None]:
         """Add one analysed frame's faces, seen ``t`` seconds into the lesson; the seat of each face."""
         with self._lock:
+            reflows = len(self.seat_map.reflows)
             tiles = self.seat_map.assign([f.box for f in faces], t)
-            if self.seat_map.reflows and self.seat_map.reflows[-1].time_s == t:
+            if len(self.seat_map.reflows) > reflows:
                 self.seats, self._open = {}, {}  # a new layout: the old seats are gone, none is left as a ghost
                 self.layout += 1
             names = [tile.name if tile else None for tile in tiles]

@@ -87,9 +87,7 @@ class ModelCard:
         return replace(self, files={**self.files, name: {"sha256": sha256(data), "bytes": len(data)}})
 
     def to_json(self) -> str:
-        record = asdict(self)
-        record["labels"] = list(self.labels)
-        return json.dumps(record, indent=1) + "\n"
+        return json.dumps(asdict(self), indent=1) + "\n"
 
     @classmethod
     def from_json(cls, text: str, where: str = METADATA_NAME) -> ModelCard:

@@ -18,7 +18,7 @@ import numpy as np
 from fer.faces import Face
 from fer.frame import FrameAnalyzer
 from fer.labels import LABELS
-from fer.media import VideoReader
+from fer.media import VideoReader, encode_jpeg
 from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
 from fer.tracking import FaceTracker
@@ -155,7 +155,7 @@ class Previews:
         annotated = draw_faces(bgr.copy(), result.faces)
         scale = min(1.0, self.width / annotated.shape[1])
         small = cv2.resize(annotated, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        self.moments.append((result.time_s, cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()))
+        self.moments.append((result.time_s, encode_jpeg(small, 80)))
         if len(self.moments) > self.limit:
             self.moments = self.moments[::2]
             self.every_s *= 2

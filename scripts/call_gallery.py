@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import shutil
 from functools import cache
 from pathlib import Path
@@ -157,10 +158,8 @@ def write_call_page(folder: Path, count: int, tiles: tuple[tuple[int, int], ...]
         video_name = video.name
         if video.parent != folder:
             shutil.copy(video, folder / video_name)
-    page = PAGE.format(
-        title=TITLE, zoom=round(ZOOM * 100), photos=list(names), video=f'"{video_name}"' if video_name else "null"
-    )
-    (folder / "index.html").write_text(page.replace("'", '"'), encoding="utf-8")
+    page = PAGE.format(title=TITLE, zoom=round(ZOOM * 100), photos=json.dumps(names), video=json.dumps(video_name))
+    (folder / "index.html").write_text(page, encoding="utf-8")
     return folder / "index.html"
 
 

@@ -1,72 +1,129 @@
 """Keep a training run that spans sessions: its checkpoint in the repository, its pieces on the card.
 
-Copies the run folder's ``config.json``, ``history.json``, ``last.keras`` (the model, its
-augmentation and the optimizer's state) and ``best.keras`` into ``model/resume/`` and records the
-run's progress, and this piece's hardware, epochs and wall time, in ``model/metadata.json``
-(``training_in_progress``). A fresh machine continues with:
-
-    cp -r model/resume runs/ferplus && python -m scripts.train --run runs/ferplus --resume
+``--run R`` writes ``model/resume/``: the run's ``config.json``, ``history.json`` and ``best.keras``,
+the trainer's weights (``weights.npz``, float32) and the optimizer's state (``optimizer.npz``: its
+step count, and Adam's moments in bfloat16, half the bytes of float32 with float32's range), and
+records the run's progress and this piece's hardware, epochs and wall time in
+``model/metadata.json`` (``training_in_progress``). ``--restore R`` rebuilds the run folder from
+it on any machine, ``last.keras`` included, so that training goes on:
 
     python -m scripts.checkpoint --run runs/ferplus --first-epoch 1
+    python -m scripts.checkpoint --restore runs/ferplus && python -m scripts.train --run runs/ferplus --resume
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
+from fer.model import AugmentConfig, ModelConfig
 from fer.model_card import MODEL_DIR, ModelCard
 from scripts.common import finish, machine
 
-FILES = ("config.json", "history.json", "last.keras", "best.keras")
+COPIED = ("config.json", "history.json", "best.keras")
+RESUME = "python -m scripts.checkpoint --restore runs/ferplus && python -m scripts.train --run runs/ferplus --resume"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", type=Path, required=True, help="the training run's folder")
-    parser.add_argument("--first-epoch", type=int, required=True, help="the first epoch this piece trained")
-    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
-    args = parser.parse_args(argv)
-    target = args.model_dir / "resume"
+def save_state(last_keras: Path, target: Path) -> None:
+    """The trainer's weights and the optimizer's variables of ``last_keras``, as two .npz files."""
+    import keras
+    import ml_dtypes
+
+    trainer = keras.models.load_model(last_keras)
+    np.savez(target / "weights.npz", *trainer.get_weights())
+    state = [keras.ops.convert_to_numpy(v) for v in trainer.optimizer.variables]
+    np.savez(
+        target / "optimizer.npz",
+        *[np.asarray(a, ml_dtypes.bfloat16).view(np.uint16) if a.dtype.kind == "f" else a for a in state],
+    )
+
+
+def restore(source: Path, run: Path) -> None:
+    """The run folder of ``source`` (a ``model/resume``), with ``last.keras`` rebuilt from its state."""
+    import keras
+    import ml_dtypes
+
+    from scripts.train import TrainConfig, build_trainer
+
+    run.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        shutil.copy2(source / name, run / name)
+    config = json.loads((source / "config.json").read_text())
+    keras.mixed_precision.set_global_policy(config["precision"])
+    train_cfg = TrainConfig(**config["train"])
+    steps_per_epoch = math.ceil(config["train_faces"] / train_cfg.batch_size)
+    trainer, _ = build_trainer(
+        ModelConfig.from_dict(config["model"]), AugmentConfig(**config["augment"]), train_cfg, steps_per_epoch
+    )
+    with np.load(source / "weights.npz") as weights:
+        trainer.set_weights([weights[f"arr_{i}"] for i in range(len(weights.files))])
+    trainer.optimizer.build(trainer.trainable_variables)
+    with np.load(source / "optimizer.npz") as state:
+        for i, variable in enumerate(trainer.optimizer.variables):
+            value = state[f"arr_{i}"]
+            if np.dtype(variable.dtype).kind == "f":
+                value = value.view(ml_dtypes.bfloat16).astype(np.float32)
+            variable.assign(value)
+    trainer.save(run / "last.keras")
+
+
+def record(run: Path, model_dir: Path, first_epoch: int) -> str:
+    """Write the checkpoint into ``model_dir/resume`` and the progress onto the card."""
+    target = model_dir / "resume"
     target.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copy2(args.run / name, target / name)
-    config = json.loads((args.run / "config.json").read_text())
-    history = json.loads((args.run / "history.json").read_text())
-    card = ModelCard.read(args.model_dir)
-    progress = dict(card.training_in_progress)
-    before = history[args.first_epoch - 2]["wall_s"] if args.first_epoch > 1 else 0.0
+    for name in COPIED:
+        shutil.copy2(run / name, target / name)
+    save_state(run / "last.keras", target)
+    config = json.loads((run / "config.json").read_text())
+    history = json.loads((run / "history.json").read_text())
+    card = ModelCard.read(model_dir)
+    before = history[first_epoch - 2]["wall_s"] if first_epoch > 1 else 0.0
     piece = {
         "date": datetime.now(UTC).date().isoformat(),
         "hardware": machine(),
-        "epochs": [args.first_epoch, len(history)],
+        "epochs": [first_epoch, len(history)],
         "wall_s": round(history[-1]["wall_s"] - before, 1),
     }
-    pieces = [p for p in progress.get("pieces", []) if p["epochs"][0] != args.first_epoch] + [piece]
+    pieces = [p for p in card.training_in_progress.get("pieces", []) if p["epochs"][0] != first_epoch]
     best = max(history, key=lambda h: h[config["selection"]])
     progress = {
-        "checkpoint": str(target.relative_to(args.model_dir.parent)),
-        "resume": "cp -r model/resume runs/ferplus && python -m scripts.train --run runs/ferplus --resume",
-        "train": config["train"],
-        "model": config["model"],
-        "precision": config["precision"],
-        "parameters": config["parameters"],
+        "checkpoint": "model/resume",
+        "resume": RESUME,
+        **{k: config[k] for k in ("train", "model", "precision", "parameters")},
         "epochs_done": len(history),
         "epochs_planned": config["train"]["epochs"],
         "wall_s": history[-1]["wall_s"],
         "best_so_far": {k: best[k] for k in ("epoch", "public_ferplus", "public_fer2013")},
-        "pieces": pieces,
+        "pieces": [*pieces, piece],
     }
-    replace(card, training_in_progress=progress).write(args.model_dir)
-    text = (
+    replace(card, training_in_progress=progress).write(model_dir)
+    return (
         f"{target}: epoch {len(history)} of {config['train']['epochs']}, {history[-1]['wall_s'] / 3600:.1f} h so "
         f"far; best PublicTest FER+ {best['public_ferplus']:.4f} at epoch {best['epoch']}"
     )
-    return finish(text, progress, None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--run", type=Path, help="the training run's folder to keep")
+    action.add_argument("--restore", type=Path, help="the run folder to rebuild from model/resume")
+    parser.add_argument("--first-epoch", type=int, default=1, help="with --run: the first epoch this piece trained")
+    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
+    args = parser.parse_args(argv)
+    if args.restore:
+        restore(args.model_dir / "resume", args.restore)
+        return finish(
+            f"{args.restore}: ready to go on with python -m scripts.train --run {args.restore} --resume", {}, None
+        )
+    return finish(record(args.run, args.model_dir, args.first_epoch), {}, None)
 
 
 if __name__ == "__main__":

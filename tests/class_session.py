@@ -182,7 +182,7 @@ def drive(args, downloads: Path, result: dict) -> None:
         app.get_by_text("Photo", exact=True).click()
         app.get_by_text("A photo (").wait_for(timeout=30_000)
         app.get_by_text("Class", exact=True).click()
-        app.get_by_text("Faces in view").wait_for(timeout=60_000)
+        app.get_by_text("Faces in view").first.wait_for(timeout=60_000)
         # What the page says must be true: "Stopped" with no faces when the browser no longer
         # shares, the live faces when it still does.
         time.sleep(5)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from fer.frame import FrameAnalyzer
 from fer.model_card import ModelError, ModelFiles, read_model_files
-from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page
+from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, leave_class
 from ui.live import live_page, session_object
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
@@ -44,6 +44,7 @@ def main() -> None:
         detector = detector_settings(CLASS_MIN_FACE)
         class_page(files, detector, class_rate())
         return
+    leave_class()
     detector = detector_settings()
     if mode == "Live camera":
         live_page(files, live_settings(detector))

@@ -71,6 +71,18 @@ class Watch:
     stopped: bool = True
 
 
+def leave_class() -> None:
+    """The page went to another mode: sharing stops, and the class page says so when it is back."""
+    if not st.session_state.pop("class_on_page", False):
+        return
+    watch = st.session_state.get("class_watch")
+    if watch is not None:
+        watch.stopped = True
+        watch.view, watch.faces, watch.seats = None, [], []
+    # A new share generation: the share button, shown again, ends the browser's capture.
+    st.session_state["share_generation"] = st.session_state.get("share_generation", 0) + 1
+
+
 def class_detector(detector: DetectorConfig) -> DetectorConfig:
     """The sidebar's detection settings as the class page searches with them."""
     return replace(detector, detection_face_px=CLASS_DETECTION_PX)
@@ -130,6 +142,7 @@ def take_frame(watch: Watch, lesson: Lesson, payload: dict) -> None:
 
 
 def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
+    st.session_state["class_on_page"] = True
     st.write(
         "Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat "
         "like **B3** and a mood, and the class's mood is kept for the lesson's report."
@@ -156,8 +169,17 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
         return
     store = lesson_store()
     watch = watch_state(files, detector)
+    # The first frame of a new lesson showed its view in the previous run; now the whole page
+    # runs once more, so that the lesson's downloads appear below this panel.
+    downloads_due = st.session_state.pop("class_downloads_due", False)
     result = share_component(
-        data={"fps": fps, "max_width": SHARED_MAX_SIDE[0], "max_height": SHARED_MAX_SIDE[1], "quality": 0.85},
+        data={
+            "fps": fps,
+            "max_width": SHARED_MAX_SIDE[0],
+            "max_height": SHARED_MAX_SIDE[1],
+            "quality": 0.85,
+            "generation": st.session_state.get("share_generation", 0),
+        },
         key="share",
         on_frame_change=lambda: None,
         on_event_change=lambda: None,
@@ -177,11 +199,12 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
             )
         elif lesson is not None:
             take_frame(watch, lesson, result.frame)
-            if not had_lesson:
-                st.rerun()  # the whole page, once: the new lesson's downloads appear
+            st.session_state["class_downloads_due"] = not had_lesson
     if time.monotonic() - watch.last_frame > STALE_FRAMES / fps:
         watch.stopped = True
     show_watch(watch, *current_lesson(store), fps)
+    if downloads_due:
+        st.rerun()
 
 
 def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float) -> None:
@@ -191,8 +214,9 @@ def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float
         st.warning(watch.message)
     sharing = not watch.stopped and watch.view is not None
     line, count = st.columns([3, 1])
-    line.subheader(lesson.line if sharing and lesson else "Stopped")
-    count.metric("Faces in view", sum(s is not None for s in watch.seats) if sharing else 0)
+    line.subheader(headline(watch, lesson) if sharing else "Stopped")
+    seated = sum(s is not None for s in watch.seats)
+    count.metric("Faces in view", (seated or len(watch.faces)) if sharing else 0)
     if sharing:
         st.image(watch.view, use_container_width=True, caption=received_caption(watch, fps))
         small = small_faces_warning(watch)
@@ -214,6 +238,14 @@ def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float
         )
     clock_timeline(lesson)
     seats_table(lesson)
+
+
+def headline(watch: Watch, lesson: Lesson | None) -> str:
+    """The class's calm line; while the first frames teach the lesson its seats, what is found."""
+    if lesson is None or (not lesson.seats and watch.faces):
+        found = len(watch.faces)
+        return f"{found} face{'s' * (found != 1)} found · learning the gallery's seats"
+    return lesson.line
 
 
 def received_caption(watch: Watch, fps: float) -> str:

@@ -49,11 +49,22 @@ function sendFrame(setTriggerValue, maxW, maxH, quality) {
   const scale = Math.min(1, maxW / w, maxH / h);
   canvas.width = Math.round(w * scale);
   canvas.height = Math.round(h * scale);
+  if (capture.encoding) return;  // the previous frame is still being encoded: skip this one
   canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-  capture.sent += 1;
-  setTriggerValue("frame", {jpeg: canvas.toDataURL("image/jpeg", quality), width: canvas.width,
-                            height: canvas.height, captured: [w, h], n: capture.sent,
-                            tz: -new Date().getTimezoneOffset()});
+  capture.encoding = true;
+  const sharing = capture;
+  // Encoded off the page's main thread, so that the page stays quick to draw the views it receives.
+  canvas.toBlob((blob) => {
+    const reader = new FileReader();
+    reader.onloadend = () => {
+      sharing.encoding = false;
+      if (capture !== sharing || !reader.result) return;  // stopped meanwhile
+      sharing.sent += 1;
+      setTriggerValue("frame", {jpeg: reader.result, width: canvas.width, height: canvas.height,
+                                captured: [w, h], n: sharing.sent, tz: -new Date().getTimezoneOffset()});
+    };
+    if (blob) reader.readAsDataURL(blob); else sharing.encoding = false;
+  }, "image/jpeg", quality);
 }
 
 export default function ({parentElement, data, setTriggerValue}) {
@@ -82,8 +93,8 @@ export default function ({parentElement, data, setTriggerValue}) {
       video.muted = true;
       video.srcObject = stream;
       await video.play();
-      capture = {stream, video, canvas: document.createElement("canvas"), timer: null, sent: 0,
-                 parent: parentElement};
+      capture = {stream, video, canvas: document.createElement("canvas"), timer: null, sent: 0, encoding: false,
+                 parent: parentElement, generation: data.generation};
       stream.getVideoTracks()[0].addEventListener("ended", () => { stopCapture(setTriggerValue, "ended"); show(); });
       setTriggerValue("event", {kind: "started", tz: -new Date().getTimezoneOffset()});
       start();
@@ -94,6 +105,10 @@ export default function ({parentElement, data, setTriggerValue}) {
     show();
   };
   stop.onclick = () => { stopCapture(setTriggerValue, "stop"); show(); };
+  if (capture && capture.generation !== data.generation) {
+    // The page went to another mode and came back: that ended the share.
+    stopCapture(setTriggerValue, "mode");
+  }
   if (capture) {  // re-rendered while sharing: go on, at the new rate
     capture.parent = parentElement;
     start();

@@ -1,4 +1,5 @@
-"""Command line: ``python -m fer analyze PATH... [--format csv|json] [--output FILE] [--every S]``."""
+"""Command line: ``python -m fer analyze PATH... [--format csv|json] [--output FILE] [--every S]
+[--seats] [--report FILE]``."""
 
 from __future__ import annotations
 
@@ -6,21 +7,37 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from fer.frame import FrameAnalyzer
+from fer.lesson import Lesson
 from fer.media import MediaError, VideoReader, kind_of, read_image
-from fer.model_card import MODEL_DIR, ModelError, read_model_files
-from fer.recorded import FORMATS, RowWriter, analyze_photo, analyze_video, face_rows, time_left
+from fer.model_card import MODEL_DIR, ModelError, ModelFiles, read_model_files
+from fer.recorded import (
+    FORMATS,
+    ROW_FIELDS,
+    RowWriter,
+    analyze_photo,
+    analyze_recording,
+    face_rows,
+    recording_analyzer,
+    time_left,
+)
+from fer.report import SEAT_FIELDS, report_html, seat_minutes
 
 DESCRIPTION = """Find every face in photos and videos and recognise its emotion.
 
-Writes one row per face per analysed frame: source, frame, time_s, face_id, x, y, w, h,
-label, score and the probabilities p_angry ... p_neutral. Directories are searched for
-photos (jpg, png, webp, ...) and videos (mp4, webm, mov, ...). A file that cannot be read
-is reported on stderr and the others are still processed.
+Writes one row per face per analysed frame: source, frame, time_s, face_id, seat, x, y, w, h,
+label, score and the probabilities p_angry ... p_neutral. A video is analysed as a recorded
+lesson: each face keeps its face_id for the whole video and gets a seat of the call's gallery
+(like B3). With --seats, writes instead one row per seat per minute of each video (the class
+page's seats CSV); with --report, the lesson's report as an HTML file. Directories are searched
+for photos (jpg, png, webp, ...) and videos (mp4, webm, mov, ...). A file that cannot be read
+is reported on stderr and the others are still processed; a video that breaks off keeps what
+was analysed before.
 
 exit status: 0 all files analysed; 1 some could not be read; 2 usage error or unusable model."""
 
@@ -45,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.5,
         metavar="SECONDS",
         help="analyse one video frame every SECONDS (default: 0.5)",
+    )
+    analyze.add_argument(
+        "--seats",
+        action="store_true",
+        help="for videos, one row per seat per minute instead of one per face per frame (photos are skipped)",
+    )
+    analyze.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write each video's lesson report (HTML) here; with several videos, FILE's name gets the video's",
     )
     analyze.add_argument(
         "--model-dir",
@@ -89,7 +117,23 @@ class Progress:
         sys.stderr.flush()
 
 
-def analyze_file(analyzer: FrameAnalyzer, path: Path, writer: RowWriter, every_s: float) -> None:
+@dataclass
+class Run:
+    """What the command was asked to write, and where."""
+
+    writer: RowWriter
+    every_s: float
+    files: ModelFiles
+    seats: bool = False
+    report: Path | None = None
+    videos: int = 0  # videos seen so far, to name several reports
+
+
+def report_path(report: Path, video: Path, several: bool) -> Path:
+    return report.with_name(f"{report.stem}-{video.stem}{report.suffix or '.html'}") if several else report
+
+
+def analyze_file(analyzer: FrameAnalyzer, path: Path, run: Run, several: bool = False) -> None:
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     kind = kind_of(path)
@@ -100,16 +144,34 @@ def analyze_file(analyzer: FrameAnalyzer, path: Path, writer: RowWriter, every_s
             if kind == "image":
                 raise
         else:
-            writer.write(face_rows(str(path), analyze_photo(analyzer, bgr)))
+            if not run.seats:
+                run.writer.write(face_rows(str(path), analyze_photo(analyzer, bgr)))
             return
-    with VideoReader(path, every_s) as reader:  # a video, or a file of unknown kind that is no photo
-        progress = Progress(path.name, reader.duration_s)
-        last = 0.0
-        for result in analyze_video(analyzer, reader):
-            writer.write(face_rows(str(path), result))
-            last = result.time_s
-            progress.update(last)
-        progress.update(reader.duration_s or last, final=True)
+    with VideoReader(path, run.every_s) as reader:  # a video, or a file of unknown kind that is no photo
+        analyze_recorded(path, reader, run, several)
+
+
+def analyze_recorded(path: Path, reader: VideoReader, run: Run, several: bool) -> None:
+    """Analyse one recording as a lesson; its rows, and its report, even when it breaks off."""
+    lesson = Lesson.of_recording(path.name)
+    stream = recording_analyzer(run.files, run.every_s)
+    progress = Progress(path.name, reader.duration_s)
+    try:
+        for result in analyze_recording(stream, reader, lesson):
+            if not run.seats:
+                run.writer.write(face_rows(str(path), result))
+            progress.update(result.time_s)
+        progress.update(reader.duration_s or lesson.latest_s, final=True)
+    except MediaError:
+        progress.update(lesson.latest_s, final=True)
+        raise
+    finally:
+        if run.seats:
+            run.writer.write([{"source": str(path), **row} for row in seat_minutes(lesson)])
+        if run.report:
+            target = report_path(run.report, path, several)
+            target.write_text(report_html(lesson), encoding="utf-8")
+            print(f"wrote the report of {path.name} to {target}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --every must be > 0", file=sys.stderr)
         return 2
     try:
-        analyzer = FrameAnalyzer.from_model(read_model_files(args.model_dir))
+        model = read_model_files(args.model_dir)
+        analyzer = FrameAnalyzer.from_model(model)
         # The runtime announces its CPU delegate on stderr when the model first runs: let it do so
         # now, before any progress bar is drawn.
         analyzer.classifier.classify(np.zeros((1, 48, 48, 1), np.float32))
@@ -126,13 +189,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
-    writer = RowWriter(out, args.format)
+    writer = RowWriter(out, args.format, ("source", *SEAT_FIELDS) if args.seats else ROW_FIELDS)
+    run = Run(writer, args.every, model, seats=args.seats, report=args.report)
+    paths = list(expand(args.paths))
+    several = sum(kind_of(p) != "image" for p in paths) > 1
     files = 0
     failed = 0
     try:
-        for path in expand(args.paths):
+        for path in paths:
             try:
-                analyze_file(analyzer, path, writer, args.every)
+                analyze_file(analyzer, path, run, several)
                 files += 1
             except MediaError as err:
                 failed += 1

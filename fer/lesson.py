@@ -33,6 +33,9 @@ class AttentionConfig:
     smoothing: float = 0.3  # weight of a frame's probabilities in a seat's mood
 
 
+RECORDING_START = datetime(2000, 1, 1, tzinfo=UTC)  # a recording's clock starts at 00:00:00
+
+
 @dataclass
 class Seat:
     """One tile of the gallery and what is known of its student."""
@@ -83,8 +86,12 @@ class Lesson:
         utc_offset_min: int = 0,
         attention: AttentionConfig = AttentionConfig(),
         max_seconds: int = 8 * 3600,
+        source: str | None = None,
     ) -> None:
         self.started = started or datetime.now(UTC)
+        # The recording the lesson was analysed from, if any: its clock then reads the recording's
+        # time, 00:00:00 at its start.
+        self.source = source
         self.utc_offset_min = utc_offset_min  # the teacher's clock, for the times shown and reported
         self.attention = attention
         self.mood = MoodTimeline(max_seconds=max_seconds, start=0.0)
@@ -101,6 +108,11 @@ class Lesson:
         self.frames = 0
         self.latest_s = 0.0
         self._lock = threading.Lock()
+
+    @classmethod
+    def of_recording(cls, name: str, attention: AttentionConfig = AttentionConfig()) -> Lesson:
+        """A lesson analysed from the recording ``name``, in the recording's time."""
+        return cls(started=RECORDING_START, attention=attention, source=name)
 
     def clock(self, t: float) -> datetime:
         """The teacher's wall-clock time ``t`` seconds into the lesson."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,6 +22,8 @@ MAX_IMAGE_PIXELS = 50_000_000  # about 8K x 6K; a larger photo is refused before
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
 
+# Samples at least this many frames apart: frames no other frame refers to are not decoded.
+SKIP_NONREF_FRAMES = 4
 SHARED_MAX_SIDE = (1920, 1080)  # the largest shared frame accepted: a full HD screen
 SHARED_MAX_BYTES = 4_000_000  # a 1920x1080 JPEG at the quality the page sends is well under 1 MB
 
@@ -107,18 +110,33 @@ def encode_jpeg(bgr: np.ndarray, quality: int = 85) -> bytes:
     return jpeg.tobytes()
 
 
-@dataclass(frozen=True)
 class VideoSample:
-    index: int  # frame number in the video, from 0
-    time_s: float  # seconds since the video's first frame
-    bgr: np.ndarray
+    """One sampled frame: its number, its time, and its pixels, converted only when asked for."""
+
+    def __init__(self, index: int, time_s: float, frame) -> None:
+        self.index = index  # frame number in the video, from 0
+        self.time_s = time_s  # seconds since the video's first frame
+        self._frame = frame
+
+    @cached_property
+    def bgr(self) -> np.ndarray:
+        """HxWx3 uint8 BGR."""
+        return self._frame.to_ndarray(format="bgr24")
+
+    @cached_property
+    def gray(self) -> np.ndarray:
+        """HxW uint8: the picture's luma, all that finding and reading faces needs."""
+        return self._frame.to_ndarray(format="gray")
 
 
 class VideoReader:
     """Samples a video every ``every_s`` seconds while decoding it as a stream.
 
-    ``duration_s`` is the container's stated length (None if unknown), for progress estimates.
-    Use as a context manager; iterate for :class:`VideoSample`s.
+    Decoding uses the codec's threads; when samples are several frames apart, the frames no other
+    frame refers to (B-frames) are not decoded at all, and no frame between samples is converted.
+    ``duration_s`` is the container's stated length (None if unknown), for progress estimates;
+    ``decode_s`` the time spent decoding so far. Use as a context manager; iterate for
+    :class:`VideoSample`s.
     """
 
     def __init__(self, source: Source, every_s: float = 0.5) -> None:
@@ -128,6 +146,7 @@ class VideoReader:
             raise ValueError(f"every_s must be > 0, got {every_s}")
         self.name = _name(source)
         self.every_s = every_s
+        self.decode_s = 0.0
         if isinstance(source, bytes):
             source = io.BytesIO(source)
         try:
@@ -141,6 +160,9 @@ class VideoReader:
             raise MediaError(f"{self.name}: has no video stream")
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
+        self.fps = float(self._stream.average_rate or 30)
+        if every_s * self.fps >= SKIP_NONREF_FRAMES:
+            self._stream.codec_context.skip_frame = "NONREF"
         self.duration_s = _duration(self._container, self._stream)
 
     def __enter__(self) -> VideoReader:
@@ -156,21 +178,32 @@ class VideoReader:
         import av
 
         next_t = 0.0
-        index = -1
+        index = decoded = -1
         start = None  # times count from the first frame, whatever the container's offset
-        fps = float(self._stream.average_rate or 30)
+        frames = self._container.decode(self._stream)
         try:
-            for index, frame in enumerate(self._container.decode(self._stream)):
-                t = float(frame.time) if frame.time is not None else index / fps
+            while True:
+                began = time.perf_counter()
+                frame = next(frames, None)
+                self.decode_s += time.perf_counter() - began
+                if frame is None:
+                    break
+                decoded += 1
+                t = float(frame.time) if frame.time is not None else decoded / self.fps
                 start = t if start is None else start
                 t -= start
+                # The frame's number in the video, skipped frames counted, from its time.
+                index = round(t * self.fps) if frame.time is not None else decoded
                 if t + 1e-6 >= next_t:
                     next_t = t + self.every_s
-                    yield VideoSample(index, t, frame.to_ndarray(format="bgr24"))
+                    yield VideoSample(index, t, frame)
         except (av.FFmpegError, OSError, ValueError) as err:
-            raise MediaError(f"{self.name}: damaged video after frame {index + 1} ({_reason(err)})") from None
+            raise MediaError(f"{self.name}: damaged video after {self._at(index)} ({_reason(err)})") from None
         if index < 0:
             raise MediaError(f"{self.name}: has no video frames")
+
+    def _at(self, index: int) -> str:
+        return f"frame {index + 1} ({(index + 1) / self.fps:.1f} s)"
 
 
 def _duration(container, stream) -> float | None:

@@ -1,6 +1,10 @@
-"""Photos and recorded videos: faces with ids per analysed frame, table rows and their writers.
+"""Photos and recorded lessons: faces with ids and seats per analysed frame, rows and their writers.
 
-Shared by the command line (``python -m fer analyze``) and the app's photo and video pages.
+A recording is analysed as a stream, as the live path does: its sampled frames are searched whole
+for faces now and then (every :data:`RECORDING_SEARCH_S` seconds of video, and at once when a
+face is lost) and the faces are followed in between, so a student keeps one id, and one seat of
+the lesson's gallery, for the whole recording. Shared by the command line (``python -m fer
+analyze``) and the app's photo and video pages.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from typing import TextIO
 import cv2
 import numpy as np
 
+from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, StreamConfig
 from fer.faces import Face
 from fer.frame import FrameAnalyzer
 from fer.labels import LABELS
-from fer.media import VideoReader, encode_jpeg
-from fer.mood import MoodTimeline
-from fer.overlay import draw_faces
+from fer.lesson import Lesson
+from fer.media import VideoReader, VideoSample, encode_jpeg
+from fer.model_card import ModelFiles
+from fer.overlay import draw_faces, draw_seats
+from fer.stream import StreamAnalyzer
 from fer.tracking import FaceTracker
 
 ROW_FIELDS = (
@@ -28,6 +35,7 @@ ROW_FIELDS = (
     "frame",
     "time_s",
     "face_id",
+    "seat",
     "x",
     "y",
     "w",
@@ -39,11 +47,15 @@ ROW_FIELDS = (
 FORMATS = ("csv", "json")
 
 
+RECORDING_SEARCH_S = 10.0  # seconds of video between whole-frame searches of a recording
+
+
 @dataclass(frozen=True)
 class FrameResult:
     index: int  # frame number in the source (0 for a photo)
     time_s: float
     faces: list[Face]
+    seats: list[str | None] | None = None  # each face's seat in the gallery, for a recording
 
 
 def analyze_photo(analyzer: FrameAnalyzer, bgr: np.ndarray) -> FrameResult:
@@ -51,32 +63,43 @@ def analyze_photo(analyzer: FrameAnalyzer, bgr: np.ndarray) -> FrameResult:
     return FrameResult(0, 0.0, FaceTracker().update(analyzer.analyze(bgr)))
 
 
-def analyze_video(
-    analyzer: FrameAnalyzer,
-    reader: VideoReader,
-    *,
-    mood: MoodTimeline | None = None,
-    tracker: FaceTracker | None = None,
-    on_sample: Callable[[FrameResult, np.ndarray], None] | None = None,
-) -> Iterator[FrameResult]:
-    """Analyse each sampled frame of ``reader``: faces tracked across samples, fed to ``mood``.
+def recording_analyzer(
+    files: ModelFiles | None = None,
+    every_s: float = 0.5,
+    detector: DetectorConfig = GALLERY_DETECTOR,
+    search_s: float = RECORDING_SEARCH_S,
+) -> StreamAnalyzer:
+    """The analyzer of a recording sampled every ``every_s`` seconds: a whole-frame search every
+    ``search_s`` seconds of video (and after a face is lost), faces followed in between, each face
+    classified every other sample, alternately as seen and mirrored."""
+    stream = StreamConfig(detect_every=max(1, round(search_s / every_s)), scale_with_area=False)
+    return StreamAnalyzer.from_model(files, AnalyzerConfig(detector=detector), stream)
 
-    ``on_sample(result, bgr)`` sees each sampled frame while it is still in memory (for previews).
-    """
-    tracker = tracker or FaceTracker()
+
+def analyze_recording(
+    analyzer: StreamAnalyzer,
+    reader: VideoReader,
+    lesson: Lesson,
+    *,
+    on_sample: Callable[[FrameResult, VideoSample], None] | None = None,
+) -> Iterator[FrameResult]:
+    """Analyse each sampled frame of ``reader`` into ``lesson``: faces with the ids the stream keeps
+    and their seats. Raises :class:`~fer.media.MediaError` where the recording breaks off; what was
+    analysed until then stays in ``lesson``. ``on_sample(result, sample)`` sees each sampled frame
+    while it is in memory (for previews)."""
     for sample in reader:
-        result = FrameResult(sample.index, sample.time_s, tracker.update(analyzer.analyze(sample.bgr)))
-        if mood is not None:
-            mood.update(result.faces, at=sample.time_s)
+        faces = analyzer.analyze(sample.gray)
+        result = FrameResult(sample.index, sample.time_s, faces, lesson.add(faces, sample.time_s))
         if on_sample is not None:
-            on_sample(result, sample.bgr)
+            on_sample(result, sample)
         yield result
 
 
 def face_rows(source: str, result: FrameResult) -> list[dict]:
     """One row per face, with the fields of :data:`ROW_FIELDS`."""
     rows = []
-    for face in result.faces:
+    seats = result.seats or [None] * len(result.faces)
+    for face, seat in zip(result.faces, seats, strict=True):
         x, y, w, h = face.box
         rows.append(
             {
@@ -84,6 +107,7 @@ def face_rows(source: str, result: FrameResult) -> list[dict]:
                 "frame": result.index,
                 "time_s": round(result.time_s, 3),
                 "face_id": face.id,
+                "seat": seat or "",
                 "x": x,
                 "y": y,
                 "w": w,
@@ -97,14 +121,14 @@ def face_rows(source: str, result: FrameResult) -> list[dict]:
 
 
 class RowWriter:
-    """Streams rows of :data:`ROW_FIELDS` as CSV (header first) or as one JSON array."""
+    """Streams rows (by default of :data:`ROW_FIELDS`) as CSV (header first) or as one JSON array."""
 
-    def __init__(self, out: TextIO, fmt: str = "csv") -> None:
+    def __init__(self, out: TextIO, fmt: str = "csv", fields: Sequence[str] = ROW_FIELDS) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
         self.out, self.fmt, self.count = out, fmt, 0
         if fmt == "csv":
-            self._csv = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n")
+            self._csv = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
             self._csv.writeheader()
         else:
             out.write("[")
@@ -149,12 +173,15 @@ class Previews:
     limit: int = 48
     moments: list[tuple[float, bytes]] = field(default_factory=list)  # (time_s, JPEG)
 
-    def keep(self, result: FrameResult, bgr: np.ndarray) -> None:
+    def keep(self, result: FrameResult, sample: VideoSample) -> None:
         if self.moments and result.time_s < self.moments[-1][0] + self.every_s:
             return
-        annotated = draw_faces(bgr.copy(), result.faces)
-        scale = min(1.0, self.width / annotated.shape[1])
-        small = cv2.resize(annotated, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if result.seats is None:
+            annotated = draw_faces(sample.bgr.copy(), result.faces)
+            scale = min(1.0, self.width / annotated.shape[1])
+            small = cv2.resize(annotated, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        else:
+            small = draw_seats(sample.bgr, result.faces, result.seats, self.width)
         self.moments.append((result.time_s, encode_jpeg(small, 80)))
         if len(self.moments) > self.limit:
             self.moments = self.moments[::2]

@@ -47,24 +47,32 @@ def class_csv(lesson: Lesson) -> str:
     return _csv(["time", "second", "frames", "faces", *(f"share_{label}" for label in LABELS)], rows)
 
 
-def seats_csv(lesson: Lesson) -> str:
+SEAT_FIELDS = ("minute", "layout", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS))
+
+
+def seat_minutes(lesson: Lesson) -> list[dict]:
+    """One row per seat per minute, with the fields of :data:`SEAT_FIELDS`."""
     rows = []
     cells = sorted(lesson.minutes.items(), key=lambda kv: (kv[0][0], kv[0][1], seat_key(kv[0][2])))
     for (minute, layout, seat), cell in cells:
         mean = cell.totals / cell.frames
         rows.append(
-            [
-                lesson.clock(minute * 60).strftime("%H:%M"),
-                layout,
-                seat,
-                cell.frames,
-                lesson.frames_per_minute.get(minute, 0),
-                LABELS[int(mean.argmax())],
-                *(f"{v:.4f}" for v in mean),
-            ]
+            {
+                "minute": lesson.clock(minute * 60).strftime("%H:%M"),
+                "layout": layout,
+                "seat": seat,
+                "frames_seen": cell.frames,
+                "frames": lesson.frames_per_minute.get(minute, 0),
+                "label": LABELS[int(mean.argmax())],
+                **{f"p_{label}": round(float(v), 4) for label, v in zip(LABELS, mean, strict=True)},
+            }
         )
-    header = ["minute", "layout", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS)]
-    return _csv(header, rows)
+    return rows
+
+
+def seats_csv(lesson: Lesson) -> str:
+    rows = [[f"{v:.4f}" if isinstance(v, float) else v for v in row.values()] for row in seat_minutes(lesson)]
+    return _csv(list(SEAT_FIELDS), rows)
 
 
 def _timeline_svg(lesson: Lesson, width: int = 900, height: int = 220) -> str:
@@ -147,8 +155,14 @@ def report_html(lesson: Lesson) -> str:
         for r in lesson.reflows()
     )
     header = "".join(f"<th>{label}</th>" for label in LABELS)
+    if lesson.source:
+        title = f"recording {escape(lesson.source)}"
+        heading = f"{title}, {start:%H:%M:%S}&ndash;{end:%H:%M:%S} (times from the recording's start)"
+    else:
+        title = f"lesson of {start:%d %b %Y, %H:%M}"
+        heading = f"lesson of {start:%d %b %Y}, {start:%H:%M}&ndash;{end:%H:%M}"
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Class mood: lesson of {start:%d %b %Y, %H:%M}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Class mood: {title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 960px; }}
 table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
@@ -157,7 +171,7 @@ td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; fon
 .key i {{ display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }}
 .note {{ color: #555; font-size: 13px; }}
 </style></head><body>
-<h1>Class mood: lesson of {start:%d %b %Y}, {start:%H:%M}&ndash;{end:%H:%M}</h1>
+<h1>Class mood: {heading}</h1>
 <p><strong>{escape(lesson.line)}</strong> (at the end). {lesson.frames} frames analysed over
 {_duration(lesson.latest_s)}; {len(seats)} seats.</p>
 <h2>The class over the lesson</h2>

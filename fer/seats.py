@@ -4,7 +4,8 @@ A gallery lays its students out in rows of tiles. :class:`SeatMap` learns that l
 faces are found over a few frames (face centres cluster into rows, and within a row into
 columns), names each tile by its row letter and column number, and then gives each frame's faces
 the tile they are in. The layout stays put through blinks, turned heads and missed detections: a
-tile whose face is missed is still a seat. When faces keep turning up where no tile is, or most
+tile whose face is missed is still a seat, and a face found where the layout lacked a tile adds
+that tile and renames no other. When faces keep turning up where no tile is, or most
 tiles stay empty while faces are found elsewhere, the gallery has reflowed (someone joined or
 left): the layout is learnt again from the latest frames and every seat is named afresh, and
 :attr:`SeatMap.reflows` says when. One tile is one seat: never two seats in a tile.
@@ -67,6 +68,32 @@ def clusters(values: np.ndarray, gap: float) -> list[np.ndarray]:
     return [group for group in np.split(order, breaks) if len(group)]
 
 
+def column_numbers(rows: list[list[float]], gap: float) -> list[list[int]]:
+    """Each tile's column (from 0), given the x of each row's tiles, left to right.
+
+    The gallery's columns are the x positions shared by tiles of two rows or more. A row whose
+    tiles all stand in such columns is numbered by them, so that a face missed in a row does not
+    shift the names of its neighbours. Any other row is numbered left to right: a gallery of one
+    row, and the last row of a gallery that is not full, centred under the others (a last row
+    that reaches neither the first nor the last column is such a row, even where its tiles line
+    up with columns).
+    """
+    flat = np.array([x for row in rows for x in row])
+    row_of = np.repeat(np.arange(len(rows)), [len(row) for row in rows])
+    columns = [group for group in clusters(flat, gap) if len(set(row_of[group])) >= 2] if len(flat) else []
+    column_of = {int(i): n for n, group in enumerate(columns) for i in group}
+    numbers, start = [], 0
+    for row in rows:
+        indices = range(start, start + len(row))
+        start += len(row)
+        shared = [column_of.get(i) for i in indices]
+        aligned = None not in shared and len(set(shared)) == len(shared)
+        if aligned and len(numbers) == len(rows) - 1 and shared[0] > 0 and shared[-1] < len(columns) - 1:
+            aligned = False  # a short last row, centred
+        numbers.append([int(n) for n in shared] if aligned else list(range(len(row))))
+    return numbers
+
+
 @dataclass(frozen=True)
 class Layout:
     """The tiles of a gallery, row by row, and the face size it was learnt at."""
@@ -93,10 +120,12 @@ class Layout:
             kept = [members for members in columns if len(set(frame_of[members])) >= support]
             if kept:
                 rows.append(kept)
+        spots = [[centres[members].mean(axis=0) for members in columns] for columns in rows]
+        numbers = column_numbers([[float(x) for x, _ in row] for row in spots], gap)
         tiles = [
-            Tile(r, c, *map(float, centres[members].mean(axis=0)))
-            for r, columns in enumerate(rows)
-            for c, members in enumerate(columns)
+            Tile(r, numbers[r][c], float(x), float(y))
+            for r, row in enumerate(spots)
+            for c, (x, y) in enumerate(row)
         ]
         return cls(tuple(tiles), face_side)
 
@@ -137,6 +166,20 @@ class Layout:
             if within[i] and self.tiles[nearest[i]] not in result:
                 result[i] = self.tiles[nearest[i]]
         return result, [not w for w in within]
+
+    def extends(self, other: Layout) -> bool:
+        """Whether this layout is ``other`` with tiles added: each of ``other``'s tiles is here with
+        its name, within a quarter of the tile spacing."""
+        if len(self.tiles) <= len(other.tiles) or not other.tiles:
+            return False
+        tolerance = other.reach() / 2
+        here = {(t.row, t.col): t for t in self.tiles}
+        return all(
+            (b.row, b.col) in here
+            and abs(here[b.row, b.col].x - b.x) <= tolerance
+            and abs(here[b.row, b.col].y - b.y) <= tolerance
+            for b in other.tiles
+        )
 
     def same_as(self, other: Layout) -> bool:
         """Whether ``other`` has the same tiles, each within a quarter of the tile spacing."""
@@ -185,7 +228,12 @@ class SeatMap:
             layout = Layout.learn(list(self._recent)[-MISFIT_FRAMES:])
             self._misfit_frames = 0
             self._strays.clear()
-            if not layout.same_as(self.layout):  # a stray that makes no tile of its own changes nothing
+            if layout.extends(self.layout):
+                # A face the layout lacked (missed while it was learnt, or a camera turned on):
+                # its tile joins, and every other seat keeps its name.
+                self.layout = layout
+                tiles = self.layout.assign(boxes)
+            elif not layout.same_as(self.layout):  # a stray that makes no tile of its own changes nothing
                 self.reflows.append(Reflow(time_s, self.layout.shape, layout.shape))
                 self.layout = layout
                 tiles = self.layout.assign(boxes)

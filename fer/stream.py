@@ -119,6 +119,8 @@ class StreamAnalyzer:
     def _search_interval(self, gray: np.ndarray) -> int:
         """Frames between searches: a search costs in proportion to the frame's area, so larger frames
         are searched less often and searching takes the same share of the time at any resolution."""
+        if not self.config.scale_with_area:
+            return self.config.detect_every
         return self.config.detect_every * max(1, round(gray.size / REFERENCE_PIXELS))
 
     def _follow(self, gray: np.ndarray) -> tuple[list[Box], bool]:

@@ -99,3 +99,25 @@ def test_a_second_face_found_in_a_tile_every_frame_changes_nothing():
         tiles = seats.assign(frame + [(x - 20, y - 15, w + 40, h + 40)], float(t))  # e.g. a blurred backdrop face
     assert seats.reflows == [] and len(seats.layout.tiles) == 25
     assert names(tiles).count("B3") == 1 and tiles[-1] is None
+
+
+def test_a_face_missed_while_the_layout_is_learnt_renames_no_neighbour():
+    frames = [gallery(5, 5, seed=s) for s in range(3)]
+    missing = [b for n, b in enumerate(frames[0]) if n not in (12, 20)]  # C3 and E1 missed throughout
+    layout = Layout.learn([[b for n, b in enumerate(f) if n not in (12, 20)] for f in frames])
+    assert len(layout.tiles) == 23
+    assert names(layout.assign(missing))[10:14] == ["C1", "C2", "C4", "C5"]  # not C3, C4 for the last two
+    assert names(layout.assign(missing))[-4:] == ["E2", "E3", "E4", "E5"]
+
+
+def test_a_face_found_late_joins_the_layout_with_no_reflow():
+    seats = SeatMap()
+    late = 12  # C3: the cascade misses it in the first frames
+    for t in range(3):
+        seats.assign([b for n, b in enumerate(gallery(5, 5, seed=t)) if n != late], t)
+    assert len(seats.layout.tiles) == 24
+    for t in range(3, 12):
+        tiles = seats.assign(gallery(5, 5, seed=t), t)
+    assert names(tiles)[late] == "C3" and len(seats.layout.tiles) == 25
+    assert names(tiles) == names(Layout.learn([gallery(5, 5)]).assign(gallery(5, 5, seed=11)))
+    assert seats.reflows == []

@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from fer.config import AnalyzerConfig, DetectorConfig
+from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig
 from fer.faces import Face
 from fer.frame import FrameAnalyzer
 from fer.labels import LABELS
@@ -25,10 +25,8 @@ from ui.lesson_panels import attention_list, clock_timeline, seats_table
 from ui.share import share_component
 
 CLASS_MODE = "Class"  # the page's mode selector's value for this page
-CLASS_MIN_FACE = 48  # a gallery's faces are 55-100 px wide: the default smallest face
-# The cascade sees the smallest face at this size (24 px is its window): a 1920x1080 frame is
-# searched at 0.58 of its size, which keeps the search of a 49-face gallery near a third of a second.
-CLASS_DETECTION_PX = 28
+CLASS_MIN_FACE = GALLERY_DETECTOR.min_face_px  # the sidebar's default smallest face on this page
+CLASS_DETECTION_PX = GALLERY_DETECTOR.detection_face_px
 VIEW_WIDTH = 1200  # the annotated view is sent at most this wide: about the width the page shows it at
 TAG_PX = 17  # text height of a face's tag in the view
 STALE_FRAMES = 4  # frame periods without a frame after which sharing counts as stopped

@@ -24,6 +24,7 @@ VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
 
 # Samples at least this many frames apart: frames no other frame refers to are not decoded.
 SKIP_NONREF_FRAMES = 4
+SHORT_END_S = 2.0  # a video whose frames end this much before its stated length is cut short
 SHARED_MAX_SIDE = (1920, 1080)  # the largest shared frame accepted: a full HD screen
 SHARED_MAX_BYTES = 4_000_000  # a 1920x1080 JPEG at the quality the page sends is well under 1 MB
 
@@ -177,7 +178,7 @@ class VideoReader:
     def __iter__(self) -> Iterator[VideoSample]:
         import av
 
-        next_t = 0.0
+        next_t = t = 0.0
         index = decoded = -1
         start = None  # times count from the first frame, whatever the container's offset
         frames = self._container.decode(self._stream)
@@ -201,6 +202,11 @@ class VideoReader:
             raise MediaError(f"{self.name}: damaged video after {self._at(index)} ({_reason(err)})") from None
         if index < 0:
             raise MediaError(f"{self.name}: has no video frames")
+        # A file cut short (an interrupted upload or copy) can decode cleanly to where it stops.
+        if self.duration_s and t < self.duration_s - max(SHORT_END_S, 0.05 * self.duration_s):
+            raise MediaError(
+                f"{self.name}: ends at {t:.1f} s of its stated {self.duration_s:.1f} s (the file is cut short)"
+            )
 
     def _at(self, index: int) -> str:
         return f"frame {index + 1} ({(index + 1) / self.fps:.1f} s)"

@@ -173,15 +173,17 @@ class Previews:
     limit: int = 48
     moments: list[tuple[float, bytes]] = field(default_factory=list)  # (time_s, JPEG)
 
-    def keep(self, result: FrameResult, sample: VideoSample) -> None:
+    def keep(self, result: FrameResult, frame: np.ndarray | VideoSample) -> None:
+        """Keep ``result``'s moment if it is due; ``frame``: its BGR pixels, or the sample that has them."""
         if self.moments and result.time_s < self.moments[-1][0] + self.every_s:
             return
+        bgr = frame if isinstance(frame, np.ndarray) else frame.bgr
         if result.seats is None:
-            annotated = draw_faces(sample.bgr.copy(), result.faces)
+            annotated = draw_faces(bgr.copy(), result.faces)
             scale = min(1.0, self.width / annotated.shape[1])
             small = cv2.resize(annotated, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         else:
-            small = draw_seats(sample.bgr, result.faces, result.seats, self.width)
+            small = draw_seats(bgr, result.faces, result.seats, self.width)
         self.moments.append((result.time_s, encode_jpeg(small, 80)))
         if len(self.moments) > self.limit:
             self.moments = self.moments[::2]

@@ -123,9 +123,7 @@ class Layout:
         spots = [[centres[members].mean(axis=0) for members in columns] for columns in rows]
         numbers = column_numbers([[float(x) for x, _ in row] for row in spots], gap)
         tiles = [
-            Tile(r, numbers[r][c], float(x), float(y))
-            for r, row in enumerate(spots)
-            for c, (x, y) in enumerate(row)
+            Tile(r, numbers[r][c], float(x), float(y)) for r, row in enumerate(spots) for c, (x, y) in enumerate(row)
         ]
         return cls(tuple(tiles), face_side)
 

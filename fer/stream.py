@@ -26,6 +26,11 @@ from fer.tracking import FaceTracker, Track
 PATCH_PX = 24  # a followed face is matched at this size
 FOLLOW_PAD = 0.25  # how far a face may move between frames, as a fraction of its side
 MIN_MATCH = 0.6  # normalised correlation below which a followed face counts as lost
+# Fewer than this share of at least NEW_PICTURE_FACES faces followed into a frame: a new picture,
+# in which the next search keeps no face it does not find.
+KEEP_CONFIRMED = 0.5
+NEW_PICTURE_FACES = 4
+MAX_UNCONFIRMED = 2  # searches in a row that may miss a followed face before it is dropped
 REFERENCE_PIXELS = 640 * 480  # frames up to about this size are searched every ``detect_every`` frames
 
 
@@ -80,6 +85,8 @@ class StreamAnalyzer:
         self._searched_at = 0  # frame number of the latest search
         self._searched_with: DetectorConfig | None = None  # the detector settings of the latest search
         self._patches: dict[int, np.ndarray] = {}  # track id -> its face at the latest search
+        self._unconfirmed: dict[int, int] = {}  # track id -> searches in a row that missed it
+        self._new_picture = False  # most faces were lost at once since the latest search
 
     @classmethod
     def from_model(
@@ -102,15 +109,20 @@ class StreamAnalyzer:
         # faces they find count.
         reset = self.detector.config != self._searched_with
         search = reset or self._search_next or frame - self._searched_at >= self._search_interval(gray)
-        followed, lost = self._follow(gray)
+        followed, tried = self._follow(gray)
+        lost = len(followed) < tried
+        # Most of several faces lost at once: the picture changed (a gallery reflowed, the shot cut).
+        if tried >= NEW_PICTURE_FACES and len(followed) < KEEP_CONFIRMED * tried:
+            self._new_picture = True
         # A face lost from view (it turned, moved fast, or the shot changed): search the whole
         # next frame instead of waiting for the next scheduled search.
         self._search_next = not search and lost
         if search:
             found = self._search(gray, frame)
             boxes = found if reset else found + self._kept(followed, found)
+            self._new_picture = False
         else:
-            found, boxes = [], followed
+            found, boxes = [], [box for _, box in followed]
         tracks = self.tracker.match(boxes)
         self._remember(gray, tracks[: len(found)], forget_gone=search)
         self._classify(gray, tracks, frame)
@@ -123,21 +135,33 @@ class StreamAnalyzer:
             return self.config.detect_every
         return self.config.detect_every * max(1, round(gray.size / REFERENCE_PIXELS))
 
-    def _follow(self, gray: np.ndarray) -> tuple[list[Box], bool]:
-        """Where the faces of the latest frame are now, and whether any of them was lost."""
-        followed = [follow(gray, t.box, self._patches[t.id]) for t in self.tracker.followed() if t.id in self._patches]
-        boxes = [box for box in followed if box is not None]
-        return boxes, len(boxes) < len(followed)
+    def _follow(self, gray: np.ndarray) -> tuple[list[tuple[int, Box]], int]:
+        """Where the faces of the latest frame are now (track id, box), and how many were looked for."""
+        tracks = [t for t in self.tracker.followed() if t.id in self._patches]
+        followed = [(t.id, follow(gray, t.box, self._patches[t.id])) for t in tracks]
+        return [(i, box) for i, box in followed if box is not None], len(tracks)
 
     def _search(self, gray: np.ndarray, frame: int) -> list[Box]:
         self._searched_at, self._searched_with = frame, self.detector.config
         return self.detector.detect(gray)
 
-    def _kept(self, followed: list[Box], found: list[Box]) -> list[Box]:
+    def _kept(self, followed: list[tuple[int, Box]], found: list[Box]) -> list[Box]:
         """The followed faces no box of the search overlaps: a face that one search missed (the cascade
-        misses a face now and then) is kept where it was followed."""
-        same = self.tracker.same_face(followed, found)
-        return [box for box, row in zip(followed, same, strict=True) if not row.any()]
+        misses a face now and then) is kept where it was followed, for at most
+        ``MAX_UNCONFIRMED`` searches in a row. None is kept when the picture has changed since the
+        latest search: what is still "followed" then is a likeness in the new picture."""
+        if not followed or self._new_picture:
+            self._unconfirmed = {}
+            return []
+        same = self.tracker.same_face([box for _, box in followed], found)
+        kept, unconfirmed = [], {}
+        for (track, box), row in zip(followed, same, strict=True):
+            if not row.any():
+                unconfirmed[track] = self._unconfirmed.get(track, 0) + 1
+                if unconfirmed[track] <= MAX_UNCONFIRMED:
+                    kept.append(box)
+        self._unconfirmed = unconfirmed
+        return kept
 
     def _remember(self, gray: np.ndarray, found: list[Track], forget_gone: bool) -> None:
         """Keep the look of the faces just found, to follow them; after a search, forget the gone."""

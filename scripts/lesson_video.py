@@ -114,6 +114,26 @@ def write_lesson(
     return path
 
 
+# The tests' lesson: a 5x5 gallery; the student in B2 turns the camera off at 20 s; at 60 s
+# students leave and the gallery reflows to 4x4, until the end at 75 s.
+TEST_LESSON = (Scene(0, 5, 5), Scene(20, 5, 5, frozenset({(1, 1)})), Scene(60, 4, 4))
+TEST_LESSON_S = 75.0
+
+
+def remux(source: Path, target: Path) -> Path:
+    """The same video in another container (by ``target``'s suffix), not re-encoded."""
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is None:
+                continue
+            packet.stream = stream
+            out.mux(packet)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)

@@ -69,6 +69,16 @@ def video_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def lesson_recording(tmp_path_factory) -> Path:
+    """A 75 s 1280x720 recording of a call (10 frames a second): a 5x5 gallery of real faces, B2's
+    camera off from 20 s, a reflow to 4x4 at 60 s (scripts/lesson_video.py TEST_LESSON)."""
+    from scripts.lesson_video import TEST_LESSON, TEST_LESSON_S, write_lesson
+
+    _require(VIDEO_MP4)
+    return write_lesson(tmp_path_factory.mktemp("lesson") / "lesson.mp4", TEST_LESSON, TEST_LESSON_S, fps=10)
+
+
+@pytest.fixture(scope="session")
 def consecutive_frames(video_path) -> list[np.ndarray]:
     """Every frame of the real face video (275, 640x360 BGR), in order, as a stream delivers them."""
     return video_frames(video_path)

@@ -11,14 +11,15 @@ import pytest
 
 from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
 from fer.media import VideoReader
-from fer.mood import MoodTimeline
+from fer.lesson import Lesson
 from fer.recorded import (
     ROW_FIELDS,
     FrameResult,
     Previews,
     analyze_photo,
-    analyze_video,
+    analyze_recording,
     face_rows,
+    recording_analyzer,
     rows_text,
     time_left,
 )
@@ -43,14 +44,28 @@ def test_group_photos_of_real_faces(fer_faces, rows, cols, size, at_least):
     assert sorted(f.id for f in result.faces) == list(range(1, len(result.faces) + 1))
 
 
-def test_video_results_rows_and_mood(analyzer, video_path):
-    mood = MoodTimeline()
+def test_a_recording_is_analysed_as_a_stream_into_a_lesson(video_path):
+    lesson = Lesson.of_recording("clip.mp4")
     seen = []
-    with VideoReader(video_path, every_s=1.0) as reader:
-        results = list(analyze_video(analyzer, reader, mood=mood, on_sample=lambda r, bgr: seen.append(bgr.shape)))
-    assert [r.time_s for r in results] == pytest.approx(list(range(10)), abs=0.05)
-    assert seen == [(360, 640, 3)] * 10
-    assert [row.second for row in mood.seconds()] == list(range(10))  # video time, not wall time
+    with VideoReader(video_path, every_s=0.25) as reader:
+        analyzer = recording_analyzer(every_s=0.25, search_s=1.0)  # the singer turns away often
+        results = list(
+            analyze_recording(analyzer, reader, lesson, on_sample=lambda r, sample: seen.append(sample.gray.shape))
+        )
+    times = np.array([r.time_s for r in results])
+    assert times[0] == 0 and times[-1] > 8.9 and 0.25 <= np.diff(times).min() and np.diff(times).max() < 0.4
+    assert seen == [(360, 640)] * len(results)
+    assert [row.second for row in lesson.mood.seconds()] == list(range(10))  # video time, not wall time
+    assert f"{lesson.clock(9):%H:%M:%S}" == "00:00:09"  # the recording's own clock
+    # One singer, followed between searches: the same id from sample to sample while he is in
+    # view (a new one only after he turned away), and one seat for the whole clip.
+    faces = [f for r in results for f in r.faces]
+    assert len(faces) >= 8 and all(len(r.faces) <= 1 for r in results)
+    for before, after in zip(results, results[1:]):
+        if before.faces and after.faces:
+            assert before.faces[0].id == after.faces[0].id
+    seats = {s for r in results for s in r.seats}
+    assert "A1" in seats and seats <= {"A1", None}
     rows = [row for r in results for row in face_rows("clip.mp4", r)]
     assert rows and all(list(row) == list(ROW_FIELDS) for row in rows)
     table = list(csv.DictReader(io.StringIO(rows_text(rows))))

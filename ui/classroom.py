@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -19,9 +18,8 @@ from fer.lessons import LessonStore, StoreFull
 from fer.media import SHARED_MAX_SIDE, MediaError, encode_jpeg, read_jpeg_data_url
 from fer.model_card import ModelFiles
 from fer.overlay import draw_seats
-from fer.report import class_csv, report_html, seats_csv
 from ui.charts import distribution_chart
-from ui.lesson_panels import attention_list, clock_timeline, seats_table
+from ui.lesson_panels import attention_list, clock_timeline, lesson_downloads, reflow_notes, seats_table
 from ui.share import share_component
 
 CLASS_MODE = "Class"  # the page's mode selector's value for this page
@@ -229,11 +227,7 @@ def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float
         distribution_chart(lesson.mood.current()[1] if sharing else np.zeros(len(LABELS)), "share of the faces in view")
     with attention:
         attention_list(lesson)
-    for reflow in lesson.reflows()[-1:]:
-        st.info(
-            f"At {lesson.clock(reflow.time_s):%H:%M:%S} the gallery changed from {reflow.before[0]}x"
-            f"{reflow.before[1]} to {reflow.after[0]}x{reflow.after[1]}: the seats were named afresh."
-        )
+    reflow_notes(lesson, latest_only=True)
     clock_timeline(lesson)
     seats_table(lesson)
 
@@ -273,14 +267,7 @@ def small_faces_warning(watch: Watch) -> str | None:
 
 
 def downloads(lesson: Lesson, code: str | None) -> None:
-    stamp = f"{lesson.clock(0):%Y-%m-%d-%H%M}"
-    files = (
-        ("Download the lesson report (HTML)", report_html, f"class-mood-{stamp}.html", "text/html"),
-        ("Class per second (CSV)", class_csv, f"class-{stamp}.csv", "text/csv"),
-        ("Seats per minute (CSV)", seats_csv, f"seats-{stamp}.csv", "text/csv"),
-    )
-    for column, (label, make, name, mime) in zip(st.columns(len(files)), files, strict=True):
-        column.download_button(label, partial(make, lesson), file_name=name, mime=mime, on_click="ignore")
+    lesson_downloads(lesson, f"{lesson.clock(0):%Y-%m-%d-%H%M}")
     if code and st.button(
         "End this lesson",
         help="Drop the lesson's record from the server now (download the "

@@ -1,13 +1,21 @@
-"""The lesson's panels on the class page: needs attention, the timeline in clock time, the seats."""
+"""A lesson's panels, live on the class page and after a recording: needs attention, the timeline
+in clock time (a recording's own time), the seats, the downloads."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from fer.labels import LABELS
 from fer.lesson import Lesson
+from fer.report import class_csv, report_html, seats_csv
 from ui.charts import emotion_colors, share_axis
+
+
+def span(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 def attention_list(lesson: Lesson) -> None:
@@ -15,17 +23,7 @@ def attention_list(lesson: Lesson) -> None:
     if not needs:
         st.caption("Needs attention: nobody right now.")
         return
-    lines = [
-        f"**{a.seat}**: "
-        + (
-            f"{a.label} for {a.for_s / 60:.0f} min"
-            if a.reason == "negative"
-            else f"no face for {a.for_s / 60:.0f} min"
-            if a.for_s >= 60
-            else f"no face for {a.for_s:.0f} s"
-        )
-        for a in needs
-    ]
+    lines = [f"**{a.seat}**: {a.label if a.reason == 'negative' else 'no face'} for {span(a.for_s)}" for a in needs]
     st.markdown("**Needs attention**  \n" + "  \n".join(lines))
 
 
@@ -50,7 +48,7 @@ def clock_timeline(lesson: Lesson) -> None:
                 "x": {
                     "field": "time",
                     "type": "temporal",
-                    "title": "clock time",
+                    "title": "time in the recording" if lesson.source else "clock time",
                     "axis": {"format": "%H:%M:%S", "labelOverlap": True},
                 },
                 "y": share_axis("share of the faces", stack=True),
@@ -80,3 +78,44 @@ def seats_table(lesson: Lesson) -> None:
         ]
     )
     st.dataframe(table, hide_index=True, use_container_width=True)
+
+
+def moments_table(lesson: Lesson) -> None:
+    """Every stretch in which a seat needed attention, in the lesson's clock."""
+    if not lesson.moments:
+        st.caption("Needs attention: no seat stayed negative or without a face for long.")
+        return
+    st.markdown("**Needed attention**")
+    table = pd.DataFrame(
+        [
+            {
+                "seat": m.seat,
+                "why": m.reason + (f" ({m.label})" if m.label else ""),
+                "from": f"{lesson.clock(m.start_s):%H:%M:%S}",
+                "to": f"{lesson.clock(m.end_s):%H:%M:%S}",
+                "for": span(m.end_s - m.start_s),
+            }
+            for m in lesson.moments
+        ]
+    )
+    st.dataframe(table, hide_index=True, use_container_width=True)
+
+
+def reflow_notes(lesson: Lesson, latest_only: bool = False) -> None:
+    reflows = lesson.reflows()
+    for reflow in reflows[-1:] if latest_only else reflows:
+        st.info(
+            f"At {lesson.clock(reflow.time_s):%H:%M:%S} the gallery changed from {reflow.before[0]}x"
+            f"{reflow.before[1]} to {reflow.after[0]}x{reflow.after[1]}: the seats were named afresh."
+        )
+
+
+def lesson_downloads(lesson: Lesson, stamp: str) -> None:
+    """The report and the two CSVs, each made when its button is pressed."""
+    files = (
+        ("Download the lesson report (HTML)", report_html, f"class-mood-{stamp}.html", "text/html"),
+        ("Class per second (CSV)", class_csv, f"class-{stamp}.csv", "text/csv"),
+        ("Seats per minute (CSV)", seats_csv, f"seats-{stamp}.csv", "text/csv"),
+    )
+    for column, (label, make, name, mime) in zip(st.columns(len(files)), files, strict=True):
+        column.download_button(label, partial(make, lesson), file_name=name, mime=mime, on_click="ignore")

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from fer.config import DetectorConfig
 from fer.faces import mean_shares
 from fer.frame import FrameAnalyzer
+from fer.lesson import Lesson
 from fer.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, VideoReader, read_image
-from fer.mood import MoodTimeline
+from fer.model_card import ModelFiles
 from fer.overlay import draw_faces
-from fer.recorded import Previews, analyze_photo, analyze_video, face_rows, rows_text, time_left
-from ui.charts import distribution_chart, timeline_chart
+from fer.recorded import Previews, analyze_photo, analyze_recording, face_rows, recording_analyzer, time_left
+from ui.charts import distribution_chart
+from ui.lesson_panels import clock_timeline, lesson_downloads, moments_table, reflow_notes, seats_table
 
 PHOTO_TYPES = [s.lstrip(".") for s in IMAGE_SUFFIXES]
 VIDEO_TYPES = [s.lstrip(".") for s in VIDEO_SUFFIXES]
+PROGRESS_EVERY_S = 0.25  # the progress bar is redrawn at most this often
 
 
 def _types(types: list[str]) -> str:
@@ -60,56 +65,83 @@ def photo_page(analyzer: FrameAnalyzer, show_probabilities: bool) -> None:
 
 @dataclass
 class VideoAnalysis:
-    """What a video page keeps of an analysed video: numbers and a few small previews, no frames."""
+    """What the video page keeps of an analysed recording: the lesson's numbers and a few small
+    annotated previews, no frames."""
 
     name: str
     every_s: float
-    rows: list[dict] = field(default_factory=list)
-    mood: MoodTimeline = field(default_factory=MoodTimeline)
-    previews: Previews | None = None
+    lesson: Lesson
+    previews: Previews
+    duration_s: float | None = None
     samples: int = 0
     seconds: float = 0.0  # wall time of the analysis
+    decode_s: float = 0.0  # of which decoding
+    broke_off: str | None = None  # where and why the recording could not be read to its end
 
 
-def run_video_analysis(analyzer: FrameAnalyzer, upload, every_s: float) -> VideoAnalysis | None:
-    analysis = VideoAnalysis(upload.name, every_s, previews=Previews(every_s))
+def run_video_analysis(
+    files: ModelFiles, detector: DetectorConfig, upload, every_s: float, cancel_slot
+) -> VideoAnalysis | None:
+    """Analyse the recording with a progress bar and a Cancel button; None when it cannot be opened.
+
+    Cancel reruns the page, which stops this run where it is: the analysis is dropped with it.
+    """
     progress = st.progress(0.0, text=f"Opening {upload.name}...")
+    cancel_slot.button("Cancel", key="video_cancel", help="Stop analysing; nothing of this recording is kept")
     started = time.monotonic()
     try:
-        with VideoReader(upload, every_s) as reader:
-            total = reader.duration_s
-            for result in analyze_video(analyzer, reader, mood=analysis.mood, on_sample=analysis.previews.keep):
-                analysis.rows.extend(face_rows(upload.name, result))
-                analysis.samples += 1
-                if total:
-                    done = min(1.0, result.time_s / total)
-                    left = time_left(time.monotonic() - started, done)
-                    progress.progress(
-                        done,
-                        text=f"{result.time_s:.0f} of {total:.0f} s analysed"
-                        + (f", about {left:.0f} s left" if left is not None else ""),
-                    )
-                else:
-                    progress.progress(0.0, text=f"{result.time_s:.0f} s analysed")
+        reader = VideoReader(upload, every_s)
     except MediaError as err:
         progress.empty()
         _error(upload.name, err)
         return None
+    lesson = Lesson.of_recording(upload.name)
+    analysis = VideoAnalysis(upload.name, every_s, lesson, Previews(max(every_s, 10.0)), reader.duration_s)
+    stream = recording_analyzer(files, every_s, detector)
+    drawn = 0.0
+    with reader:
+        try:
+            for result in analyze_recording(stream, reader, lesson, on_sample=analysis.previews.keep):
+                analysis.samples += 1
+                now = time.monotonic()
+                if now - drawn >= PROGRESS_EVERY_S:
+                    drawn = now
+                    st.session_state["video_progress"] = (upload.name, result.time_s)
+                    progress.progress(*progress_line(result.time_s, analysis.duration_s, now - started))
+        except MediaError as err:
+            analysis.broke_off = str(err).split(": ", 1)[-1]
+        analysis.decode_s = reader.decode_s
     analysis.seconds = time.monotonic() - started
+    cancel_slot.empty()
     progress.progress(1.0, text=f"Analysed {analysis.samples} frames in {analysis.seconds:.1f} s")
     return analysis
 
 
-def video_page(analyzer: FrameAnalyzer) -> None:
+def progress_line(done_s: float, total_s: float | None, elapsed_s: float) -> tuple[float, str]:
+    if not total_s:
+        return 0.0, f"{done_s:.0f} s analysed"
+    done = min(1.0, done_s / total_s)
+    left = time_left(elapsed_s, done)
+    return done, f"{done_s:.0f} of {total_s:.0f} s analysed" + (f", about {left:.0f} s left" if left else "")
+
+
+def video_page(files: ModelFiles, detector: DetectorConfig) -> None:
     upload = st.file_uploader(f"A recorded lesson or call ({_types(VIDEO_TYPES)})", type=VIDEO_TYPES)
     every_s = st.number_input(
         "Analyse one frame every ... seconds", min_value=0.1, max_value=30.0, value=0.5, step=0.1, format="%.1f"
     )
+    if st.session_state.pop("video_cancel", False):
+        name, at_s = st.session_state.pop("video_progress", ("the recording", 0.0))
+        st.info(f"Cancelled after {at_s:.0f} s of {name}: nothing of it was kept.")
+        st.session_state.pop("video_analysis", None)
     if upload is None:
         return
     key = (upload.file_id, every_s)
-    if st.button("Analyse the video", type="primary"):
-        analysis = run_video_analysis(analyzer, upload, every_s)
+    start, cancel_slot = st.columns([1, 5])
+    if start.button("Analyse the video", type="primary"):
+        st.session_state.pop("video_analysis", None)  # the previous analysis goes before the next starts
+        analysis = run_video_analysis(files, detector, upload, every_s, cancel_slot.empty())
+        st.session_state.pop("video_progress", None)
         st.session_state["video_analysis"] = (key, analysis)
     stored = st.session_state.get("video_analysis")
     if not stored or stored[0] != key or stored[1] is None:
@@ -118,33 +150,33 @@ def video_page(analyzer: FrameAnalyzer) -> None:
 
 
 def show_video_analysis(analysis: VideoAnalysis) -> None:
-    with_faces = [r for r in analysis.mood.seconds() if r.faces > 0]
-    st.subheader(
-        f"{analysis.name}: {analysis.samples} frames analysed, faces in {sum(r.frames for r in with_faces)} of them"
+    lesson = analysis.lesson
+    st.subheader(f"{analysis.name}: {lesson.line}")
+    speed = lesson.latest_s / max(analysis.seconds, 1e-9)
+    st.caption(
+        f"{analysis.samples} frames analysed, one every {analysis.every_s:g} s, in {analysis.seconds:.1f} s "
+        f"({speed:.1f}x real time; decoding {analysis.decode_s:.1f} s). Times are from the recording's start."
     )
-    st.caption(f"{analysis.samples / max(analysis.seconds, 1e-9):.1f} analysed frames per second")
-    if with_faces:
-        left, right = st.columns(2)
-        with left:
-            distribution_chart(analysis.mood.overall(), "share of all faces seen")
-        with right:
-            timeline_chart(analysis.mood, x_label="second of the video")
-    moments = analysis.previews.moments if analysis.previews else []
+    if analysis.broke_off:
+        st.warning(
+            f"The recording could not be read to its end ({analysis.broke_off}): "
+            f"what is shown covers its first {lesson.latest_s:.0f} s."
+        )
+    if not lesson.frames or not lesson.mood.seconds():
+        return
+    left, right = st.columns(2)
+    with left:
+        distribution_chart(lesson.mood.overall(), "share of all faces seen")
+    with right:
+        moments_table(lesson)
+    reflow_notes(lesson)
+    clock_timeline(lesson)
+    seats_table(lesson)
+    moments = analysis.previews.moments
     if moments:
         times = [t for t, _ in moments]
-        chosen = st.select_slider("Moment", options=times, format_func=lambda t: f"{t:.1f} s")
-        st.image(moments[times.index(chosen)][1], caption=f"at {chosen:.1f} s")
-    st.download_button(
-        "Download faces per analysed frame (CSV)",
-        rows_text(analysis.rows),
-        file_name="faces.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
-    st.download_button(
-        "Download the mood per second (CSV)",
-        analysis.mood.to_csv(),
-        file_name="mood.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+        chosen = st.select_slider(
+            "Moment", options=times, format_func=lambda t: f"{lesson.clock(t):%H:%M:%S}", key="video_moment"
+        )
+        st.image(moments[times.index(chosen)][1], caption=f"at {lesson.clock(chosen):%H:%M:%S}")
+    lesson_downloads(lesson, Path(analysis.name).stem)

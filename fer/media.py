@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 import time
 from collections.abc import Iterator
 from functools import cached_property
@@ -196,7 +197,8 @@ class VideoReader:
                 # The frame's number in the video, skipped frames counted, from its time.
                 index = round(t * self.fps) if frame.time is not None else decoded
                 if t + 1e-6 >= next_t:
-                    next_t = t + self.every_s
+                    # On schedule: frames not decoded do not delay the next sample.
+                    next_t += (math.floor((t + 1e-6 - next_t) / self.every_s) + 1) * self.every_s
                     yield VideoSample(index, t, frame)
         except (av.FFmpegError, OSError, ValueError) as err:
             raise MediaError(f"{self.name}: damaged video after {self._at(index)} ({_reason(err)})") from None

@@ -120,12 +120,33 @@ class Layout:
             kept = [members for members in columns if len(set(frame_of[members])) >= support]
             if kept:
                 rows.append(kept)
-        spots = [[centres[members].mean(axis=0) for members in columns] for columns in rows]
-        numbers = column_numbers([[float(x) for x, _ in row] for row in spots], gap)
+        spots = [centres[members].mean(axis=0) for columns in rows for members in columns]
+        return cls.at(spots, face_side)
+
+    @classmethod
+    def at(cls, spots: Sequence[Sequence[float]], face_side: float) -> Layout:
+        """The layout whose tiles are centred at ``spots`` (x, y), named by their rows and columns."""
+        if not len(spots):
+            return cls((), face_side)
+        xy = np.asarray(spots, float)
+        gap = GAP * face_side
+        rows = [row[np.argsort(xy[row, 0], kind="stable")] for row in clusters(xy[:, 1], gap)]
+        numbers = column_numbers([[float(xy[i, 0]) for i in row] for row in rows], gap)
         tiles = [
-            Tile(r, numbers[r][c], float(x), float(y)) for r, row in enumerate(spots) for c, (x, y) in enumerate(row)
+            Tile(r, numbers[r][c], float(xy[i, 0]), float(xy[i, 1]))
+            for r, row in enumerate(rows)
+            for c, i in enumerate(row)
         ]
         return cls(tuple(tiles), face_side)
+
+    def joined(self, other: Layout) -> Layout:
+        """This layout with the tiles of ``other`` that lie beyond the reach of every tile of it."""
+        reach = self.reach()
+        mine = np.array([(t.x, t.y) for t in self.tiles])
+        new = [
+            (t.x, t.y) for t in other.tiles if not len(mine) or np.linalg.norm(mine - (t.x, t.y), axis=1).min() > reach
+        ]
+        return Layout.at([(t.x, t.y) for t in self.tiles] + new, self.face_side) if new else self
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -221,15 +242,17 @@ class SeatMap:
         tiles, outside = self.layout.place(boxes)
         self._misfit_frames = self._misfit_frames + 1 if self._looks_reflowed(boxes, outside) else 0
         self._strays.append([centre(b) for b, out in zip(boxes, outside, strict=True) if out])
-        if self._misfit_frames >= MISFIT_FRAMES or self._stray_stays():
+        reflowed = self._misfit_frames >= MISFIT_FRAMES
+        if reflowed or self._stray_stays():
             # Learn from the frames since the change only: the older ones show the old layout.
             layout = Layout.learn(list(self._recent)[-MISFIT_FRAMES:])
             self._misfit_frames = 0
             self._strays.clear()
-            if layout.extends(self.layout):
-                # A face the layout lacked (missed while it was learnt, or a camera turned on):
-                # its tile joins, and every other seat keeps its name.
-                self.layout = layout
+            joined = self.layout.joined(layout)
+            if not reflowed and joined.extends(self.layout):
+                # A face the layout lacked (missed while it was learnt, or a camera turned on)
+                # in a gallery that has not moved: its tile joins, and every seat keeps its name.
+                self.layout = joined
                 tiles = self.layout.assign(boxes)
             elif not layout.same_as(self.layout):  # a stray that makes no tile of its own changes nothing
                 self.reflows.append(Reflow(time_s, self.layout.shape, layout.shape))

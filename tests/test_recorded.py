@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
-from fer.media import VideoReader
 from fer.lesson import Lesson
+from fer.media import VideoReader
 from fer.recorded import (
     ROW_FIELDS,
     FrameResult,
@@ -53,7 +53,8 @@ def test_a_recording_is_analysed_as_a_stream_into_a_lesson(video_path):
             analyze_recording(analyzer, reader, lesson, on_sample=lambda r, sample: seen.append(sample.gray.shape))
         )
     times = np.array([r.time_s for r in results])
-    assert times[0] == 0 and times[-1] > 8.9 and 0.25 <= np.diff(times).min() and np.diff(times).max() < 0.4
+    assert times[0] == 0 and times[-1] > 8.9 and 0.2 <= np.diff(times).min() and np.diff(times).max() < 0.4
+    assert abs(np.diff(times).mean() - 0.25) < 0.01  # on schedule
     assert seen == [(360, 640)] * len(results)
     assert [row.second for row in lesson.mood.seconds()] == list(range(10))  # video time, not wall time
     assert f"{lesson.clock(9):%H:%M:%S}" == "00:00:09"  # the recording's own clock
@@ -61,7 +62,7 @@ def test_a_recording_is_analysed_as_a_stream_into_a_lesson(video_path):
     # view (a new one only after he turned away), and one seat for the whole clip.
     faces = [f for r in results for f in r.faces]
     assert len(faces) >= 8 and all(len(r.faces) <= 1 for r in results)
-    for before, after in zip(results, results[1:]):
+    for before, after in zip(results, results[1:], strict=False):
         if before.faces and after.faces:
             assert before.faces[0].id == after.faces[0].id
     seats = {s for r in results for s in r.seats}

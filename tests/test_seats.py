@@ -121,3 +121,14 @@ def test_a_face_found_late_joins_the_layout_with_no_reflow():
     assert names(tiles)[late] == "C3" and len(seats.layout.tiles) == 25
     assert names(tiles) == names(Layout.learn([gallery(5, 5)]).assign(gallery(5, 5, seed=11)))
     assert seats.reflows == []
+
+
+def test_a_face_found_late_while_another_camera_is_off_is_no_reflow():
+    seats = SeatMap()
+    late, off = 12, 6  # C3 missed in the first frames; B2's camera goes off before C3 is found
+    for t in range(3):
+        seats.assign([b for n, b in enumerate(gallery(5, 5, seed=t)) if n != late], t)
+    for t in range(3, 15):
+        tiles = seats.assign([b for n, b in enumerate(gallery(5, 5, seed=t)) if n != off], t)
+    assert len(seats.layout.tiles) == 25 and seats.reflows == []
+    assert names(tiles)[late - 1] == "C3" and "B2" not in names(tiles)

@@ -27,6 +27,7 @@ MISFIT_FRAMES = 3  # frames in a row that must look reflowed before the layout i
 STRAY_FRAMES = 5  # a face that fits no tile in this many frames in a row has a tile the layout lacks
 MISFIT_SHARE = 0.25  # a frame looks reflowed when this share of its faces fits no tile...
 EMPTY_SHARE = 0.5  # ...or this share of the tiles is empty while as many faces are found elsewhere
+MAX_SIDE = 2.0  # a box this many times the gallery's face side, or larger, is no face of a tile
 GAP = 0.75  # centres further apart than this many face sides start a new row or column
 
 
@@ -179,7 +180,10 @@ class Layout:
         points = np.array([centre(b) for b in boxes])
         distances = np.linalg.norm(points[:, None] - xy[None], axis=2)
         nearest = distances.argmin(axis=1)
-        within = distances[np.arange(len(boxes)), nearest] <= self.reach()
+        sides = np.array([max(b[2], b[3]) for b in boxes])
+        # A box far larger than the gallery's faces (the cascade's false face across several tiles)
+        # is in no tile.
+        within = (distances[np.arange(len(boxes)), nearest] <= self.reach()) & (sides <= MAX_SIDE * self.face_side)
         result: list[Tile | None] = [None] * len(boxes)
         for i in np.argsort(distances[np.arange(len(boxes)), nearest], kind="stable"):
             if within[i] and self.tiles[nearest[i]] not in result:

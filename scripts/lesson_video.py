@@ -120,6 +120,25 @@ TEST_LESSON = (Scene(0, 5, 5), Scene(20, 5, 5, frozenset({(1, 1)})), Scene(60, 4
 TEST_LESSON_S = 75.0
 
 
+def write_looped(path: Path, seconds: float, source: Path = DEFAULT_VIDEO, crf: int = 23) -> Path:
+    """``source`` played over and over for ``seconds``, at its own size and frame rate, as H.264."""
+    import av
+
+    frames = video_frames(source)
+    with av.open(str(source)) as probe:
+        rate = probe.streams.video[0].average_rate
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "preset": "veryfast", "bf": "2"}
+        for index in range(round(seconds * float(rate))):
+            frame = av.VideoFrame.from_ndarray(frames[index % len(frames)], format="bgr24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
 def remux(source: Path, target: Path) -> Path:
     """The same video in another container (by ``target``'s suffix), not re-encoded."""
     import av

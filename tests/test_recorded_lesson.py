@@ -148,3 +148,18 @@ def test_the_video_page_shows_the_recording_as_a_lesson(lesson_recording):
     assert list(needed[needed["seat"] == "B2"]["why"]) == ["no face"]
     assert "Moment" in [s.label for s in at.select_slider]
     assert not [b for b in at.button if b.label == "Cancel"]  # gone once the analysis is done
+
+
+def test_the_page_after_cancel_says_so_and_keeps_nothing(lesson_recording):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["mode"] = "Video"
+    at.run()
+    at.file_uploader[0].set_value(("lesson.mp4", lesson_recording.read_bytes(), "video/mp4")).run()
+    next(b for b in at.button if b.label == "Analyse the video").click().run()
+    assert at.session_state["video_analysis"][1] is not None
+    # What the Cancel button's click leaves for the rerun that stops the analysis.
+    at.session_state["video_cancelled"] = True
+    at.session_state["video_progress"] = ("lesson.mp4", 12.0)
+    at.run()
+    assert [i.value for i in at.info] == ["Cancelled after 12 s of lesson.mp4: nothing of it was kept."]
+    assert "video_analysis" not in at.session_state and not at.subheader

@@ -152,6 +152,8 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
             "This server no longer holds that lesson (a lesson is dropped after some hours "
             "without a viewer). Sharing the call starts a new one."
         )
+    if lesson is not None:
+        st.session_state["downloads_for"] = code  # this run shows the lesson's downloads, below the panel
     watch_panel(files, detector, fps)
     if lesson is not None:  # outside the refreshing panel, so that a download is not cut short by a refresh
         downloads(lesson, code)
@@ -165,9 +167,6 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
         return
     store = lesson_store()
     watch = watch_state(files, detector)
-    # The first frame of a new lesson showed its view in the previous run; now the whole page
-    # runs once more, so that the lesson's downloads appear below this panel.
-    downloads_due = st.session_state.pop("class_downloads_due", False)
     result = share_component(
         data={
             "fps": fps,
@@ -186,7 +185,6 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
     if event.get("kind") == "stopped":
         watch.stopped = True
     if result.frame is not None:
-        had_lesson = current_lesson(store)[1] is not None
         lesson = start_lesson(store, int(result.frame.get("tz", 0)) if isinstance(result.frame, dict) else 0)
         if lesson is not None and not store.admit(current_lesson(store)[0]):
             watch.message = (
@@ -195,11 +193,13 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
             )
         elif lesson is not None:
             take_frame(watch, lesson, result.frame)
-            st.session_state["class_downloads_due"] = not had_lesson
     if time.monotonic() - watch.last_frame > STALE_FRAMES / fps:
         watch.stopped = True
-    show_watch(watch, *current_lesson(store), fps)
-    if downloads_due:
+    code, lesson = current_lesson(store)
+    show_watch(watch, code, lesson, fps)
+    if lesson is not None and st.session_state.get("downloads_for") != code:
+        # A lesson began with the frame just shown: the whole page runs once more, after the
+        # view is drawn, so that the lesson's downloads appear below this panel.
         st.rerun()
 
 
@@ -214,7 +214,7 @@ def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float
     seated = sum(s is not None for s in watch.seats)
     count.metric("Faces in view", (seated or len(watch.faces)) if sharing else 0)
     if sharing:
-        st.image(watch.view, use_container_width=True, caption=received_caption(watch, fps))
+        st.image(watch.view, width="stretch", caption=received_caption(watch, fps))
         small = small_faces_warning(watch)
         if small:
             st.warning(small)

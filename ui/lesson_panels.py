@@ -55,7 +55,7 @@ def clock_timeline(lesson: Lesson) -> None:
                 "color": emotion_colors({"orient": "bottom", "columns": 4, "title": None, "labelFontSize": 13}),
             },
         },
-        use_container_width=True,
+        width="stretch",
         height=260,
     )
 
@@ -77,7 +77,7 @@ def seats_table(lesson: Lesson) -> None:
             for r in rows
         ]
     )
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def moments_table(lesson: Lesson) -> None:
@@ -98,7 +98,7 @@ def moments_table(lesson: Lesson) -> None:
             for m in lesson.moments
         ]
     )
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def reflow_notes(lesson: Lesson, latest_only: bool = False) -> None:

@@ -87,7 +87,12 @@ def run_video_analysis(
     Cancel reruns the page, which stops this run where it is: the analysis is dropped with it.
     """
     progress = st.progress(0.0, text=f"Opening {upload.name}...")
-    cancel_slot.button("Cancel", key="video_cancel", help="Stop analysing; nothing of this recording is kept")
+    cancel_slot.button(
+        "Cancel",
+        key="video_cancel",
+        on_click=lambda: st.session_state.update(video_cancelled=True),
+        help="Stop analysing; nothing of this recording is kept",
+    )
     started = time.monotonic()
     try:
         reader = VideoReader(upload, every_s)
@@ -109,6 +114,11 @@ def run_video_analysis(
                     st.session_state["video_progress"] = (upload.name, result.time_s)
                     progress.progress(*progress_line(result.time_s, analysis.duration_s, now - started))
         except MediaError as err:
+            if not analysis.samples:  # nothing could be read: no analysis to show
+                progress.empty()
+                cancel_slot.empty()
+                _error(upload.name, err)
+                return None
             analysis.broke_off = str(err).split(": ", 1)[-1]
         analysis.decode_s = reader.decode_s
     analysis.seconds = time.monotonic() - started
@@ -130,7 +140,7 @@ def video_page(files: ModelFiles, detector: DetectorConfig) -> None:
     every_s = st.number_input(
         "Analyse one frame every ... seconds", min_value=0.1, max_value=30.0, value=0.5, step=0.1, format="%.1f"
     )
-    if st.session_state.pop("video_cancel", False):
+    if st.session_state.pop("video_cancelled", False):
         name, at_s = st.session_state.pop("video_progress", ("the recording", 0.0))
         st.info(f"Cancelled after {at_s:.0f} s of {name}: nothing of it was kept.")
         st.session_state.pop("video_analysis", None)

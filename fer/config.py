@@ -89,8 +89,13 @@ class StreamConfig:
     # Larger frames are searched proportionally less often (a search costs in proportion to the
     # area): the live path's budget per frame. Off: every ``detect_every`` frames at any size.
     scale_with_area: bool = True
+    # Frames between searches while no face is followed (None: ``detect_every``): a recording
+    # searches an empty picture more often, so that faces are found soon after they appear.
+    detect_every_empty: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("detect_every", "classify_every", "max_classified"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.detect_every_empty is not None and self.detect_every_empty < 1:
+            raise ValueError(f"detect_every_empty must be >= 1, got {self.detect_every_empty}")

@@ -48,6 +48,8 @@ FORMATS = ("csv", "json")
 
 
 RECORDING_SEARCH_S = 10.0  # seconds of video between whole-frame searches of a recording
+EMPTY_SEARCH_S = 1.0  # ... while no face is followed (an empty gallery, slides shared full screen)
+EMPTY_SEATS_PER_SAMPLE = 4  # empty seats looked at per sample between searches
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,14 @@ def recording_analyzer(
     search_s: float = RECORDING_SEARCH_S,
 ) -> StreamAnalyzer:
     """The analyzer of a recording sampled every ``every_s`` seconds: a whole-frame search every
-    ``search_s`` seconds of video (and after a face is lost), faces followed in between, each face
-    classified every other sample, alternately as seen and mirrored."""
-    stream = StreamConfig(detect_every=max(1, round(search_s / every_s)), scale_with_area=False)
+    ``search_s`` seconds of video (every :data:`EMPTY_SEARCH_S` while no face is followed, and at
+    once after a face is lost), faces followed in between, each face classified every other
+    sample, alternately as seen and mirrored."""
+    stream = StreamConfig(
+        detect_every=max(1, round(search_s / every_s)),
+        scale_with_area=False,
+        detect_every_empty=max(1, round(EMPTY_SEARCH_S / every_s)),
+    )
     return StreamAnalyzer.from_model(files, AnalyzerConfig(detector=detector), stream)
 
 
@@ -87,12 +94,51 @@ def analyze_recording(
     and their seats. Raises :class:`~fer.media.MediaError` where the recording breaks off; what was
     analysed until then stays in ``lesson``. ``on_sample(result, sample)`` sees each sampled frame
     while it is in memory (for previews)."""
+    watch = EmptySeats(analyzer, cooldown=max(1, round(EMPTY_SEARCH_S / reader.every_s)))
     for sample in reader:
-        faces = analyzer.analyze(sample.gray)
+        gray = sample.gray
+        faces = analyzer.analyze(gray)
         result = FrameResult(sample.index, sample.time_s, faces, lesson.add(faces, sample.time_s))
+        if faces and lesson.seat_map.layout is None:
+            analyzer.search_next()  # the gallery's layout is being learnt: from whole searches
+        else:
+            watch.look(gray, lesson, result.seats)
         if on_sample is not None:
             on_sample(result, sample)
         yield result
+
+
+class EmptySeats:
+    """Between a recording's searches, looks for a face in each seat of the gallery that has none
+    (a student back in view, a camera turned on): the cascade on that tile alone, a millisecond or
+    two. A face there asks the stream to search the next sample whole, at most once per
+    ``cooldown`` samples."""
+
+    def __init__(self, analyzer: StreamAnalyzer, cooldown: int, per_sample: int = EMPTY_SEATS_PER_SAMPLE) -> None:
+        self.analyzer, self.cooldown, self.per_sample = analyzer, cooldown, per_sample
+        self._turn = 0  # which empty seats are looked at next, when there are more than per_sample
+        self._wait = 0  # samples until a face in an empty seat may ask for a search again
+
+    def look(self, gray: np.ndarray, lesson: Lesson, seats: list[str | None]) -> None:
+        self._wait = max(0, self._wait - 1)
+        layout = lesson.seat_map.layout
+        if layout is None or self._wait or self.analyzer.searched_last:
+            return
+        taken = set(seats)
+        empty = [t for t in layout.tiles if t.name not in taken]
+        if not empty:
+            return
+        start = self._turn % len(empty)
+        self._turn += self.per_sample
+        half = max(layout.reach(), layout.face_side)
+        height, width = gray.shape
+        for tile in (empty[start:] + empty[:start])[: self.per_sample]:
+            left, top = max(0, round(tile.x - half)), max(0, round(tile.y - half))
+            right, bottom = min(width, round(tile.x + half)), min(height, round(tile.y + half))
+            if right > left and bottom > top and self.analyzer.detector.detect(gray[top:bottom, left:right]):
+                self.analyzer.search_next()
+                self._wait = self.cooldown
+                return
 
 
 def face_rows(source: str, result: FrameResult) -> list[dict]:

@@ -128,9 +128,20 @@ class StreamAnalyzer:
         self._classify(gray, tracks, frame)
         return [t.face() for t in tracks]
 
+    def search_next(self) -> None:
+        """Search the whole of the next frame (someone may have come into view)."""
+        self._search_next = True
+
+    @property
+    def searched_last(self) -> bool:
+        """Whether the latest frame was searched whole."""
+        return self._searched_at == self._frame - 1
+
     def _search_interval(self, gray: np.ndarray) -> int:
         """Frames between searches: a search costs in proportion to the frame's area, so larger frames
         are searched less often and searching takes the same share of the time at any resolution."""
+        if self.config.detect_every_empty is not None and not self.tracker.followed():
+            return self.config.detect_every_empty
         if not self.config.scale_with_area:
             return self.config.detect_every
         return self.config.detect_every * max(1, round(gray.size / REFERENCE_PIXELS))

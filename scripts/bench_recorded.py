@@ -102,9 +102,10 @@ def faces_against_plain_search(path: Path, every_s: float) -> dict:
     search_every = analyzer.config.detect_every
     plain, stream = [], []
     with VideoReader(path, every_s) as reader:
-        for sample in reader:
-            plain.append(detector.detect(sample.gray))
-            stream.append([f.box for f in analyzer.analyze(sample.gray)])
+        lesson = Lesson.of_recording(path.name)
+        on_sample = lambda result, sample: plain.append(detector.detect(sample.gray))  # noqa: E731
+        for result in analyze_recording(analyzer, reader, lesson, on_sample=on_sample):
+            stream.append([f.box for f in result.faces])
     missed = late = total = 0
     for n in range(1, len(plain)):
         if not plain[n]:

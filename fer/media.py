@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 
 MAX_IMAGE_PIXELS = 50_000_000  # about 8K x 6K; a larger photo is refused before decoding
+MAX_VIDEO_PIXELS = 3840 * 2160  # 4K UHD; a video with larger frames is refused before decoding
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
 
@@ -141,7 +142,7 @@ class VideoReader:
     :class:`VideoSample`s.
     """
 
-    def __init__(self, source: Source, every_s: float = 0.5) -> None:
+    def __init__(self, source: Source, every_s: float = 0.5, max_pixels: int = MAX_VIDEO_PIXELS) -> None:
         import av
 
         if every_s <= 0:
@@ -161,6 +162,10 @@ class VideoReader:
             self._container.close()
             raise MediaError(f"{self.name}: has no video stream")
         self._stream = self._container.streams.video[0]
+        width, height = self._stream.codec_context.width, self._stream.codec_context.height
+        if width * height > max_pixels:
+            self._container.close()
+            raise MediaError(f"{self.name}: {width}x{height} frames are over the limit of {max_pixels:,} pixels")
         self._stream.thread_type = "AUTO"
         self.fps = float(self._stream.average_rate or 30)
         if every_s * self.fps >= SKIP_NONREF_FRAMES:

@@ -109,3 +109,8 @@ def test_odd_shared_frames_give_one_line(astronaut_bgr, make, message):
         read_jpeg_data_url(make(ok))
     with pytest.raises(MediaError, match="over 256x256"):
         read_jpeg_data_url(ok, max_side=(256, 256))
+
+
+def test_a_video_over_the_pixel_limit_is_refused_before_decoding(video_path):
+    with pytest.raises(MediaError, match=r": 640x360 frames are over the limit of 100,000 pixels$"):
+        VideoReader(video_path, max_pixels=100_000)

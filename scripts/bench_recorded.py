@@ -17,7 +17,11 @@ Builds its recordings with scripts/lesson_video.py (H.264, 25 frames a second, a
 The recordings: 1280x720 with 25 faces and 1920x1080 with 49, sampled at 2 frames a second, and
 the shared single-face 640x360 video (played over and over for as long) with every frame analysed.
 
-    python -m scripts.bench_recorded [--seconds 120] [--skip-page] [--json out.json]
+* ``peer_video`` (with ``--peer``): the PyPI peer ``fer``'s own ``Video`` analysis of the same
+  gallery recordings at the same sampling (scripts/peer_video.py, in the environment
+  scripts/peer_env.sh builds), and how many times faster the library is.
+
+    python -m scripts.bench_recorded [--seconds 120] [--skip-page] [--peer] [--only 1280] [--json out.json]
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from fer.media import VideoReader
 from fer.recorded import Previews, analyze_recording, recording_analyzer
 from fer.seats import MAX_SIDE
 from fer.tracking import iou_matrix
+from scripts.bench_peer import PEER_PYTHON
 from scripts.common import EVERY_FRAME, ROOT, finish, machine
 from scripts.lesson_video import Scene, write_lesson, write_looped
 
@@ -139,6 +144,22 @@ def faces_against_plain_search(path: Path, every_s: float) -> dict:
     }
 
 
+def peer_video(path: Path, every_s: float, fps: int) -> dict:
+    """The peer's own ``Video`` analysis of ``path``, every ``fps * every_s``-th frame
+    (scripts/peer_video.py in the peer's environment, from a scratch folder)."""
+    if not PEER_PYTHON.exists():
+        return {"error": f"no peer environment at {PEER_PYTHON.parent.parent}: run bash scripts/peer_env.sh"}
+    frequency = max(1, round(fps * every_s))
+    with tempfile.TemporaryDirectory() as folder:
+        command = [str(PEER_PYTHON), "-I", str(ROOT / "scripts" / "peer_video.py"), "--video", str(path.resolve())]
+        done = subprocess.run(
+            [*command, "--frequency", str(frequency)], capture_output=True, text=True, cwd=folder, timeout=3600
+        )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:]}
+    return {"frequency": frequency, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
 def bench(path: Path, every_s: float, duration_s: float, page: bool) -> dict:
     decode = time_decode(path, every_s)
     library = time_library(path, every_s)
@@ -161,20 +182,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=120, help="length of the built recordings")
     parser.add_argument("--skip-page", action="store_true", help="leave out the page's own figure")
+    parser.add_argument("--peer", action="store_true", help="also time the peer's Video analysis (scripts/peer_env.sh)")
+    parser.add_argument("--only", help="run only the recordings whose name starts with this")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     figures: dict = {"machine": machine()}
     with tempfile.TemporaryDirectory() as folder:
         for name, ((rows, cols), (width, height), every_s) in RECORDINGS.items():
+            if args.only and not name.startswith(args.only):
+                continue
             path = Path(folder) / f"lesson-{width}x{height}.mp4"
             started = time.perf_counter()
             write_lesson(path, [Scene(0, rows, cols)], args.seconds, width=width, height=height, fps=25)
             print(f"{name}: built {args.seconds:.0f} s in {time.perf_counter() - started:.0f} s", flush=True)
             figures[name] = bench(path, every_s, args.seconds, not args.skip_page)
             figures[name]["faces"] = faces_against_plain_search(path, every_s)
+            if args.peer:
+                peer = peer_video(path, every_s, fps=25)
+                if "seconds" in peer:
+                    peer["x_real_time"] = round(args.seconds / peer["seconds"], 2)
+                    peer["ours_over_peer"] = round(peer["seconds"] / figures[name]["library"]["seconds"], 1)
+                figures[name]["peer_video"] = peer
             print(f"{name}: {json.dumps(figures[name])}", flush=True)
         # The page samples at most ten frames a second: this one is the library's and the CLI's.
         name = "640x360, 1 face, every frame"
+        if args.only and not name.startswith(args.only):
+            return finish("done", figures, args.json)
         path = write_looped(Path(folder) / "singer.mp4", args.seconds)
         figures[name] = bench(path, EVERY_FRAME, args.seconds, page=False)
         print(f"{name}: {json.dumps(figures[name])}", flush=True)

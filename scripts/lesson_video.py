@@ -5,7 +5,7 @@ student's head does; the last tile plays the shared face video. A :class:`Scene`
 the recording with one gallery layout and the tiles whose camera is off (a dark tile). The
 tests and ``scripts/bench_recorded.py`` build their recordings with :func:`write_lesson`.
 
-    python -m scripts.lesson_video --out lesson.mp4 --seconds 120 --fps 25
+    python -m scripts.lesson_video --out lesson.mp4 --seconds 120 --gallery 7x7@1920x1080
 """
 
 from __future__ import annotations
@@ -157,13 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--fps", type=int, default=25)
-    parser.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT")
-    parser.add_argument("--layout", default="5x5", help="ROWSxCOLS")
+    parser.add_argument("--gallery", default="5x5@1280x720", help="ROWSxCOLS@WIDTHxHEIGHT")
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.split("x"))
-    rows, cols = (int(v) for v in args.layout.split("x"))
-    write_lesson(args.out, [Scene(0, rows, cols)], args.seconds, width=width, height=height, fps=args.fps)
+    layout, size = args.gallery.split("@")
+    rows, cols = (int(v) for v in layout.split("x"))
+    width, height = (int(v) for v in size.split("x"))
+    write_lesson(args.out, [Scene(0, rows, cols)], args.seconds, width=width, height=height)
     print(f"wrote {args.out}")
     return 0
 

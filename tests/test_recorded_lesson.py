@@ -130,12 +130,18 @@ def test_stopping_an_analysis_frees_its_memory(lesson_recording):
     assert [ref() for ref in gone] == [None] * 4
 
 
-def test_the_video_page_shows_the_recording_as_a_lesson(lesson_recording):
+def analysed_on_the_page(recording) -> AppTest:
+    """The video page after "Analyse the video" on ``recording``."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["mode"] = "Video"
     at.run()
-    at.file_uploader[0].set_value(("lesson.mp4", lesson_recording.read_bytes(), "video/mp4")).run()
+    at.file_uploader[0].set_value(("lesson.mp4", recording.read_bytes(), "video/mp4")).run()
     next(b for b in at.button if b.label == "Analyse the video").click().run()
+    return at
+
+
+def test_the_video_page_shows_the_recording_as_a_lesson(lesson_recording):
+    at = analysed_on_the_page(lesson_recording)
     assert not at.exception and not at.error, (at.exception, at.error)
     assert at.subheader[0].value.startswith("lesson.mp4: ")
     caption = next(c.value for c in at.caption if "real time" in c.value)
@@ -151,11 +157,7 @@ def test_the_video_page_shows_the_recording_as_a_lesson(lesson_recording):
 
 
 def test_the_page_after_cancel_says_so_and_keeps_nothing(lesson_recording):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.session_state["mode"] = "Video"
-    at.run()
-    at.file_uploader[0].set_value(("lesson.mp4", lesson_recording.read_bytes(), "video/mp4")).run()
-    next(b for b in at.button if b.label == "Analyse the video").click().run()
+    at = analysed_on_the_page(lesson_recording)
     assert at.session_state["video_analysis"][1] is not None
     # What the Cancel button's click leaves for the rerun that stops the analysis.
     at.session_state["video_cancelled"] = True

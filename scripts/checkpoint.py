@@ -91,7 +91,9 @@ def record(run: Path, model_dir: Path, first_epoch: int) -> str:
         "epochs": [first_epoch, len(history)],
         "wall_s": round(history[-1]["wall_s"] - before, 1),
     }
-    pieces = [p for p in card.training_in_progress.get("pieces", []) if p["epochs"][0] != first_epoch]
+    # The pieces of this run before this one: a piece recorded again, or a new run from epoch 1,
+    # replaces what it covers.
+    pieces = [p for p in card.training_in_progress.get("pieces", []) if p["epochs"][1] < first_epoch]
     best = max(history, key=lambda h: h[config["selection"]])
     progress = {
         "checkpoint": "model/resume",

@@ -219,11 +219,11 @@ class Previews:
     limit: int = 48
     moments: list[tuple[float, bytes]] = field(default_factory=list)  # (time_s, JPEG)
 
-    def keep(self, result: FrameResult, frame: np.ndarray | VideoSample) -> None:
-        """Keep ``result``'s moment if it is due; ``frame``: its BGR pixels, or the sample that has them."""
+    def keep(self, result: FrameResult, sample: VideoSample) -> None:
+        """Keep ``result``'s moment if it is due; ``sample``: the frame it was found in."""
         if self.moments and result.time_s < self.moments[-1][0] + self.every_s:
             return
-        bgr = frame if isinstance(frame, np.ndarray) else frame.bgr
+        bgr = sample.bgr
         if result.seats is None:
             annotated = draw_faces(bgr.copy(), result.faces)
             scale = min(1.0, self.width / annotated.shape[1])

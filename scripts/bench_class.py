@@ -6,8 +6,11 @@
 * Faces found on the same galleries by the live camera's path at the sizes its WebRTC video
   arrives at (640x360 at first, 960x540 later), against the class page's.
 * A lesson's memory after 60 minutes at 2 frames a second with 49 seats, above an idle process.
+* With ``--first-view N`` (root, Chromium): N times per gallery, seconds from the click on "Share
+  the call" to the first annotated view, in the browser test's session (tests/class_session.py).
 
     python -m scripts.bench_class [--json out.json]
+    python -m scripts.bench_class --first-view 3
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ import argparse
 import base64
 import gc
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -103,12 +111,41 @@ def lesson_memory(minutes: int = 60, fps: float = 2.0, seats: int = 49) -> dict:
     }
 
 
+def first_view(rows: int, cols: int, width: int, height: int, runs: int) -> dict:
+    """Seconds from "Share the call" to the first annotated view, ``runs`` times, in Chromium."""
+    if os.geteuid() != 0:
+        return {"error": "needs root (a private network namespace)"}
+    root = Path(__file__).resolve().parents[1]
+    session_py = root / "tests" / "class_session.py"
+    seconds = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            size = ["--rows", str(rows), "--cols", str(cols), "--width", str(width), "--height", str(height)]
+            done = subprocess.run(
+                ["unshare", "-n", sys.executable, str(session_py), *size, "--still", "1", "--settle", "1"]
+                + ["--faces-only", "--out", folder],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={**os.environ, "PYTHONPATH": str(root)},  # the session builds its call page with scripts/
+            )
+        if done.returncode != 0:
+            return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+        seconds.append(json.loads(done.stdout.strip().splitlines()[-1])["seconds_to_first_view"])
+    return {"seconds_to_first_view": seconds, "median_s": round(float(np.median(seconds)), 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=12, help="shared frames to time per gallery")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--first-view", type=int, default=0, metavar="N", help="time sharing to the first view N times")
     args = parser.parse_args(argv)
     figures: dict = {"machine": machine()}
+    if args.first_view:
+        for name, size in GALLERIES.items():
+            figures[name] = {"first_view": first_view(*size, args.first_view)}
+        return finish("\n".join(f"{k}: {json.dumps(v)}" for k, v in figures.items()), figures, args.json)
     for name, (rows, cols, width, height) in GALLERIES.items():
         gallery = compose(rows, cols, width, height)
         figures[name] = time_frames(gallery, args.frames)

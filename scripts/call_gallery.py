@@ -80,13 +80,20 @@ def compose(rows: int, cols: int, width: int, height: int, gap: int = 4) -> np.n
     """The gallery as a BGR image: ``rows * cols`` findable faces in 16:9 tiles, centred."""
     tile_w, tile_h = tile_size(rows, cols, width, height, gap)
     names = findable(rows * cols, (tile_w, tile_h))
+    return place([tile_image(name, tile_w, tile_h) for name in names], cols, width, height, gap)
+
+
+def place(tiles: list[np.ndarray], cols: int, width: int, height: int, gap: int = 4) -> np.ndarray:
+    """A ``width`` x ``height`` BGR image with equal-sized ``tiles`` in rows of ``cols``, centred."""
+    rows = -(-len(tiles) // cols)
+    tile_h, tile_w = tiles[0].shape[:2]
     image = np.full((height, width, 3), 18, np.uint8)
     x0 = (width - cols * tile_w - (cols - 1) * gap) // 2
     y0 = (height - rows * tile_h - (rows - 1) * gap) // 2
-    for n, name in enumerate(names):
+    for n, tile in enumerate(tiles):
         r, c = divmod(n, cols)
         x, y = x0 + c * (tile_w + gap), y0 + r * (tile_h + gap)
-        image[y : y + tile_h, x : x + tile_w] = tile_image(name, tile_w, tile_h)
+        image[y : y + tile_h, x : x + tile_w] = tile
     return image
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from scripts.call_gallery import findable, tile_image, tile_size
+from scripts.call_gallery import findable, place, tile_image, tile_size
 from scripts.common import DEFAULT_VIDEO, video_frames
 
 DRIFT_PX = 3  # how far a photo sways, at most, like a student's head
@@ -49,8 +49,6 @@ class Gallery:
         count = scene.rows * scene.cols
         names = findable(count, (self.tile_w, self.tile_h))
         self.tiles = [tile_image(name, self.tile_w, self.tile_h) for name in names]
-        self.x0 = (width - scene.cols * self.tile_w - (scene.cols - 1) * gap) // 2
-        self.y0 = (height - scene.rows * self.tile_h - (scene.rows - 1) * gap) // 2
         self.singer = [self._fit(frame) for frame in singer] if scene.video_tile else []
         self.dark = np.full((self.tile_h, self.tile_w, 3), 40, np.uint8)
 
@@ -65,23 +63,22 @@ class Gallery:
         return tile
 
     def frame(self, t: float, index: int) -> np.ndarray:
-        image = np.full((self.height, self.width, 3), 18, np.uint8)
         rows, cols = self.scene.rows, self.scene.cols
+        contents = []
         for n, tile in enumerate(self.tiles):
-            r, c = divmod(n, cols)
-            if (r, c) in self.scene.off:
-                content = self.dark
+            if divmod(n, cols) in self.scene.off:
+                contents.append(self.dark)
             elif self.singer and n == rows * cols - 1:
-                content = self.singer[index % len(self.singer)]
+                contents.append(self.singer[index % len(self.singer)])
             else:
                 period = 3.0 + n % 5  # each student sways at their own pace
                 dx = DRIFT_PX * math.sin(2 * math.pi * t / period + n)
                 dy = DRIFT_PX * math.cos(2 * math.pi * t / (period + 1.3) + n) / 2
                 shift = np.float32([[1, 0, dx], [0, 1, dy]])
-                content = cv2.warpAffine(tile, shift, (self.tile_w, self.tile_h), borderMode=cv2.BORDER_REPLICATE)
-            x, y = self.x0 + c * (self.tile_w + self.gap), self.y0 + r * (self.tile_h + self.gap)
-            image[y : y + self.tile_h, x : x + self.tile_w] = content
-        return image
+                contents.append(
+                    cv2.warpAffine(tile, shift, (self.tile_w, self.tile_h), borderMode=cv2.BORDER_REPLICATE)
+                )
+        return place(contents, cols, self.width, self.height, self.gap)
 
 
 def write_lesson(

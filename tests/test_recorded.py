@@ -6,12 +6,13 @@ import csv
 import io
 import json
 
+import av
 import numpy as np
 import pytest
 
 from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
 from fer.lesson import Lesson
-from fer.media import VideoReader
+from fer.media import VideoReader, VideoSample
 from fer.recorded import (
     ROW_FIELDS,
     FrameResult,
@@ -85,7 +86,8 @@ def test_time_left():
 def test_previews_stay_bounded_and_spread_over_the_video(analyzer, sampled_frames):
     previews = Previews(every_s=0.5, width=320, limit=8)
     for i, bgr in enumerate(sampled_frames):  # 55 frames, 1 s apart in this test's timeline
-        previews.keep(FrameResult(i, float(i), analyze_photo(analyzer, bgr).faces), bgr)
+        sample = VideoSample(i, float(i), av.VideoFrame.from_ndarray(bgr, format="bgr24"))
+        previews.keep(FrameResult(i, float(i), analyze_photo(analyzer, bgr).faces), sample)
     times = [t for t, _ in previews.moments]
     assert len(times) <= 8 and times[0] == 0.0 and times[-1] >= 40
     assert all(jpeg[:3] == b"\xff\xd8\xff" for _, jpeg in previews.moments)

@@ -9,7 +9,9 @@ the probabilities of the face and of its mirror image, averaged, by the app's ow
 * ``ferplus``: the FER+ majority labels (``--votes``): the plurality of the ten vote columns; faces
   whose plurality is contempt, unknown or NF (not a face), or tied, are left out and counted.
 
-Prints accuracy, macro-F1 and per-class precision/recall; sets the card's ``metrics``; writes
+It also runs the whole pipeline on ``../shared/data/faces_wild/`` (``scripts/faces_wild.py``).
+Prints accuracy, macro-F1 and per-class precision/recall; sets the card's ``metrics``; rewrites
+the README's table of the served model (between its ``evaluate`` markers); writes
 ``model/confusion_matrix.png`` (FER2013), ``model/confusion_matrix_ferplus.png`` (FER+), both of
 the served PrivateTest figures, and ``model/training_curves.png``.
 
@@ -19,6 +21,7 @@ the served PrivateTest figures, and ``model/training_curves.png``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -32,7 +35,8 @@ from fer.ferplus import Votes, VotesError, load_votes, majority_labels
 from fer.labels import LABELS
 from fer.metrics import Report, classification_report
 from fer.model_card import MODEL_DIR, VIEWS, ModelError, read_model_files
-from scripts.common import DEFAULT_DATA, DEFAULT_VOTES
+from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, ROOT
+from scripts.faces_wild import score_faces_wild
 
 BATCH = 64  # faces per model call, as in a crowded frame
 SPLITS = ("PublicTest", "PrivateTest")
@@ -43,6 +47,16 @@ LABEL_SETS = {
     "or tied, are left out",
 }
 VIEW_NAMES = {"single_view": "each face as seen", "mirror_views": f"as served: {VIEWS}"}
+README = ROOT / "README.md"
+TABLE_START, TABLE_END = "<!-- evaluate: start -->", "<!-- evaluate: end -->"
+TABLE_ROWS = (
+    ("ferplus", "FER+ majority labels", "accuracy, single view", "single_view", "accuracy"),
+    ("ferplus", "FER+ majority labels", "accuracy, with the app's mirror averaging", "mirror_views", "accuracy"),
+    ("ferplus", "FER+ majority labels", "macro-F1, with mirror averaging", "mirror_views", "macro_f1"),
+    ("fer2013", "FER2013 labels", "accuracy, single view", "single_view", "accuracy"),
+    ("fer2013", "FER2013 labels", "accuracy, with the app's mirror averaging", "mirror_views", "accuracy"),
+    ("fer2013", "FER2013 labels", "macro-F1, with mirror averaging", "mirror_views", "macro_f1"),
+)
 
 
 def view_probabilities(classifier: FaceClassifier, faces: np.ndarray) -> np.ndarray:
@@ -175,11 +189,57 @@ def plot_history(history: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def readme_table(metrics: dict) -> str:
+    """The README's table of the served model's figures, from the card's ``metrics``."""
+
+    def figure(value: float, key: str) -> str:
+        return f"{value:.1%}" if key == "accuracy" else f"{value:.3f}"
+
+    lines = ["| served int8 TFLite file, LiteRT | PublicTest | PrivateTest |", "| --- | --- | --- |"]
+    for label_set, name, what, view, key in TABLE_ROWS:
+        public, private = (metrics[label_set][split][view][key] for split in SPLITS)
+        served = view == "mirror_views"
+        cell = f"**{figure(private, key)}**" if served else figure(private, key)
+        lines.append(f"| {name}: {what} | {figure(public, key)} | {cell} |")
+    kept = metrics["ferplus_faces"]["PrivateTest"]
+    recalls = []
+    for label_set, name in (("ferplus", "FER+"), ("fer2013", "FER2013 labels")):
+        recall = metrics[label_set]["PrivateTest"]["mirror_views"]["recall"]
+        recalls.append(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in recall.items()))
+    wild = metrics["faces_wild"]
+    wild_recall = ", ".join(f"{k} {v:.2f}" for k, v in wild["recall"].items())
+    return "\n".join(
+        [
+            *lines,
+            "",
+            f"FER+ majority labels leave out the faces whose plurality is contempt, unknown or not a face, "
+            f"or tied (PrivateTest keeps {kept['kept']:,} of {kept['faces']:,}). PrivateTest recall per class "
+            f"as served, {recalls[0]}; {recalls[1]}.",
+            "",
+            f"Through the whole pipeline (`python -m fer analyze`, the largest face of each photo) on the "
+            f"{wild['photos']} real photos of `faces_wild/`, whose labels are noisy: **{wild['accuracy']:.1%}** "
+            f"right (a face is found in {wild['faces_found']}, of which {wild['accuracy_faces_found']:.1%} are "
+            f"labelled right; recall {wild_recall}).",
+        ]
+    )
+
+
+def write_readme_table(metrics: dict, readme: Path = README) -> None:
+    """Replace the README's text between the ``evaluate`` markers with :func:`readme_table`."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{readme} has no {TABLE_START} ... {TABLE_END} markers")
+    table = f"{TABLE_START}\n{readme_table(metrics)}\n{TABLE_END}"
+    readme.write_text(text[:start] + table + text[end + len(TABLE_END) :], encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="FER2013 image release (folder or tar)")
     parser.add_argument("--votes", type=Path, default=DEFAULT_VOTES, help="FER+ votes for every face of --data")
+    parser.add_argument("--readme", type=Path, default=README, help="the README whose table to rewrite")
     args = parser.parse_args(argv)
 
     try:
@@ -197,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         "views": VIEW_NAMES,
         "label_sets": LABEL_SETS,
         **scores,
+        "faces_wild": score_faces_wild(args.model_dir.resolve()),
     }
+    print(f"faces_wild: {json.dumps(metrics['faces_wild']['recall'])}, accuracy {metrics['faces_wild']['accuracy']}")
     card_path = replace(files.card, metrics=metrics).write(args.model_dir)
     for label_set, name, title in (
         ("fer2013", "confusion_matrix.png", "FER2013 labels"),
@@ -211,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
             args.model_dir / name,
         )
     plot_history(files.card.training["history"], args.model_dir / "training_curves.png")
+    write_readme_table(metrics, args.readme)
     print(
         f"wrote the metrics to {card_path}; confusion_matrix.png, confusion_matrix_ferplus.png, "
-        f"training_curves.png beside it"
+        f"training_curves.png beside it; the table in {args.readme}"
     )
     return 0
 

@@ -23,7 +23,7 @@ import numpy as np
 from fer.classifier import EmotionClassifier
 from fer.data import load_fer2013
 from fer.model import ModelConfig, build_model
-from fer.model_card import KERAS_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
+from fer.model_card import KERAS_NAME, METADATA_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
 from fer.preprocessing import model_input
 
 PARITY_FACES = 512
@@ -49,7 +49,27 @@ def parity(model, tflite: bytes, faces: np.ndarray) -> float:
     return float(np.abs(keras_probs - lite(faces)).max())
 
 
-def training_record(config: dict, history: list[dict], summary: dict) -> dict:
+def pieces(config: dict, history: list[dict], progress: dict) -> list[dict]:
+    """Each sitting of the run: its date, hardware, epochs and wall time. The sittings a
+    checkpoint recorded (``progress``, the card's ``training_in_progress`` for this run's
+    settings), then the one that finished it; or the whole run as one."""
+    recorded = progress.get("pieces", []) if progress.get("train") == config["train"] else []
+    done = recorded[-1]["epochs"][1] if recorded else 0
+    if done >= len(history):
+        return recorded
+    before = history[done - 1]["wall_s"] if done else 0.0
+    return [
+        *recorded,
+        {
+            "date": datetime.now(UTC).date().isoformat(),
+            "hardware": config.get("hardware", ""),
+            "epochs": [done + 1, len(history)],
+            "wall_s": round(history[-1]["wall_s"] - before, 1),
+        },
+    ]
+
+
+def training_record(config: dict, history: list[dict], summary: dict, progress: dict | None = None) -> dict:
     """The card's ``training`` section: the run's settings, its chosen epoch and its whole history.
 
     The checkpoint was chosen on the run's ``selection`` (runs from before FER+ chose on
@@ -67,6 +87,7 @@ def training_record(config: dict, history: list[dict], summary: dict) -> dict:
         "public_at_best_epoch_keras": chosen,
         "private_keras_single_view": private or None,  # a run stopped early has no PrivateTest figures
         "wall_time_s": history[-1]["wall_s"],
+        "pieces": pieces(config, history, progress or {}),
         "history": history,
     }
 
@@ -105,10 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: parity {max_diff:.2e} exceeds {PARITY_TOLERANCE:.0e}", file=sys.stderr)
         return 1
 
+    # A card already there lends its record of this run's earlier sittings and its variants.
+    previous = ModelCard.read(args.out) if (args.out / METADATA_NAME).exists() else ModelCard()
     card = (
         ModelCard(
             parameters=model.count_params(),
-            training=training_record(config, history, summary),
+            training=training_record(config, history, summary, previous.training_in_progress),
+            variants=previous.variants,
             exported=datetime.now(UTC).isoformat(timespec="seconds"),
             parity={
                 "faces": len(faces),

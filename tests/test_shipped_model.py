@@ -24,6 +24,8 @@ from fer.model_card import (
     shipped_model_files,
 )
 from fer.preprocessing import model_input
+from scripts.evaluate import readme_table
+from scripts.faces_wild import score_faces_wild
 
 VOTES_CSV = SHARED / "fer2013" / "ferplus_votes.csv"
 SPLITS = ("PublicTest", "PrivateTest")
@@ -114,3 +116,8 @@ def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
     assert served.recall["disgust"] > 0
     readme = (ROOT / "README.md").read_text()
     assert f"{served.accuracy:.1%}" in readme and f"{served.macro_f1:.3f}" in readme
+    assert readme_table(metrics) in readme  # the table scripts.evaluate wrote, unedited
+
+
+def test_faces_wild_figure_is_what_the_card_claims(card):
+    assert score_faces_wild(MODEL_DIR) == card.metrics["faces_wild"]

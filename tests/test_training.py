@@ -16,6 +16,7 @@ from fer.ferplus import load_votes, soft_targets
 from fer.labels import LABELS
 from fer.model_card import KERAS_NAME, TFLITE_NAME, face_crop, read_model_files, sha256
 from scripts.common import DEFAULT_VOTES
+from scripts.export import pieces
 from scripts.train import TrainConfig
 from scripts.training import prepare
 
@@ -121,6 +122,7 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     assert exported.parameters == json.loads((run / "config.json").read_text())["parameters"]
     assert exported.training["epochs_run"] == 2 and exported.training["selection"] == "public_ferplus"
     assert exported.training["history"] == json.loads((run / "history.json").read_text())
+    assert [p["epochs"] for p in exported.training["pieces"]] == [[1, 2]]
     assert not exported.quantization and not exported.metrics
 
     run_script("quantize", "--model-dir", str(out), "--data", str(fer_tar), "--calibration", "64")
@@ -132,7 +134,9 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     probs = EmotionClassifier(files)(np.zeros((3, 48, 48, 1), np.float32))
     assert probs.shape == (3, 7) and np.allclose(probs.sum(axis=1), 1.0)
 
-    printed = run_script("evaluate", "--model-dir", str(out), "--data", str(fer_tar))
+    readme = tmp_path / "README.md"
+    readme.write_text("# Model\n\n<!-- evaluate: start -->\nold table\n<!-- evaluate: end -->\n\nMore.\n")
+    printed = run_script("evaluate", "--model-dir", str(out), "--data", str(fer_tar), "--readme", str(readme))
     assert "ferplus PrivateTest mirror_views accuracy" in printed
     card = read_model_files(out).card  # evaluation kept the checksums valid
     assert card.files == quantized.files and card.quantization == quantized.quantization
@@ -147,6 +151,25 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
                 assert 0 <= report["accuracy"] <= 1
     for name in ("confusion_matrix.png", "confusion_matrix_ferplus.png", "training_curves.png"):
         assert (out / name).stat().st_size > 10_000
+    wild = metrics["faces_wild"]
+    assert wild["photos"] == 311 and 250 < wild["faces_found"] <= 311 and 0 <= wild["accuracy"] <= 1
+    table = readme.read_text()
+    assert "old table" not in table and table.startswith("# Model\n") and table.endswith("\n\nMore.\n")
+    private = metrics["ferplus"]["PrivateTest"]["mirror_views"]["accuracy"]
+    assert f"**{private:.1%}**" in table and f"**{wild['accuracy']:.1%}** right" in table
+
+
+def test_an_exported_run_records_every_sitting():
+    config = {"train": {"epochs": 5}, "hardware": "CPU B, 2 logical cores"}
+    history = [{"epoch": e, "wall_s": 100.0 * e} for e in range(1, 6)]
+    earlier = [{"date": "d", "hardware": "CPU A", "epochs": [1, 3], "wall_s": 300.0}]
+    sittings = pieces(config, history, {"train": {"epochs": 5}, "pieces": earlier})
+    assert sittings[0] == earlier[0]
+    assert sittings[1]["epochs"] == [4, 5] and sittings[1]["wall_s"] == 200.0
+    assert sittings[1]["hardware"] == "CPU B, 2 logical cores"
+    # Another run's checkpoint record is not this run's: the whole run is one sitting.
+    alone = pieces(config, history, {"train": {"epochs": 9}, "pieces": earlier})
+    assert [p["epochs"] for p in alone] == [[1, 5]] and alone[0]["wall_s"] == 500.0
 
 
 @pytest.mark.slow

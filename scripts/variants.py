@@ -1,0 +1,84 @@
+"""Compare training runs of different target settings on the same PublicTest faces, onto the card.
+
+Each ``--run`` is a folder of ``scripts.train``. Prints, per run, its targets, epochs, hardware
+and wall time, and its best PublicTest accuracy on the FER+ majority labels with the FER2013
+accuracy of that epoch (the Keras model, one view), as a Markdown table; records the same in
+``model/metadata.json`` (``variants``), where ``scripts.export`` keeps it.
+
+    python -m scripts.train --run runs/variants/soft --epochs 8 --warmup-epochs 1 --original-weight 0
+    python -m scripts.variants runs/variants/soft runs/variants/blend-0.2 runs/variants/blend-0.5 runs/variants/fer2013
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from fer.model_card import MODEL_DIR, ModelCard
+from scripts.common import finish
+
+
+def targets(train: dict) -> str:
+    """A run's targets in words."""
+    if train["targets"] == "fer2013":
+        return "original labels alone"
+    if not train["original_weight"]:
+        return "FER+ vote distribution alone"
+    return f"FER+ votes, original label blended at {train['original_weight']:g}"
+
+
+def summary(run: Path) -> dict:
+    """What the comparison keeps of one run."""
+    config = json.loads((run / "config.json").read_text())
+    history = json.loads((run / "history.json").read_text())
+    best = max(history, key=lambda h: h["public_ferplus"])
+    return {
+        "run": run.name,
+        "targets": targets(config["train"]),
+        "train": config["train"],
+        "hardware": config["hardware"],
+        "precision": config["precision"],
+        "epochs": len(history),
+        "wall_s": history[-1]["wall_s"],
+        "best_epoch": best["epoch"],
+        "public_ferplus": round(best["public_ferplus"], 4),
+        "public_fer2013": round(best["public_fer2013"], 4),
+        "best_public_fer2013": round(max(h["public_fer2013"] for h in history), 4),
+    }
+
+
+def table(runs: list[dict]) -> str:
+    lines = [
+        "| targets | epochs | PublicTest FER+ majority (best epoch) | FER2013 labels, same epoch "
+        "| best FER2013 labels |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['targets']} | {r['epochs']} ({r['wall_s'] / 60:.0f} min) | {r['public_ferplus']:.1%} "
+            f"({r['best_epoch']}) | {r['public_fer2013']:.1%} | {r['best_public_fer2013']:.1%} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders of scripts.train")
+    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
+    parser.add_argument("--json", type=Path, help="also write the comparison here")
+    args = parser.parse_args(argv)
+    runs = [summary(run) for run in args.runs]
+    variants = {
+        "by": "scripts.variants",
+        "compared_on": "PublicTest (3,589 faces): FER+ majority accuracy picks each run's epoch; Keras model, one view",
+        "runs": runs,
+    }
+    card = ModelCard.read(args.model_dir)
+    replace(card, variants=variants).write(args.model_dir)
+    return finish(table(runs), variants, args.json)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -18,19 +18,22 @@ EVERY_FRAME = 1e-9  # a VideoReader sampling interval that keeps every frame
 
 
 def machine() -> str:
-    """CPU model and logical core count, e.g. ``AMD EPYC, 2 logical cores``."""
-    cpu = platform.processor() or platform.machine()
+    """CPU model, logical core count and widest vector instructions, e.g.
+    ``AMD EPYC, 2 logical cores, AVX-512 with bf16`` (the same model name hides different CPUs)."""
+    first: dict[str, str] = {}  # the first core's fields
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        cpu = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in cpuinfo.read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            cpu,
-        )
-    return f"{cpu}, {os.cpu_count()} logical cores"
+        for line in cpuinfo.read_text().splitlines():
+            key, _, value = line.partition(":")
+            first.setdefault(key.strip(), value.strip())
+    cpu = first.get("model name") or platform.processor() or platform.machine()
+    flags = set(first.get("flags", "").split())
+    described = f"{cpu}, {os.cpu_count()} logical cores"
+    if "amx_bf16" in flags:
+        return described + ", AMX"
+    if "avx512f" in flags:
+        return described + (", AVX-512 with bf16" if "avx512_bf16" in flags else ", AVX-512")
+    return described + (", AVX2" if "avx2" in flags else "")
 
 
 def rss_mb(pid: int | str = "self") -> float:

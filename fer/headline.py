@@ -3,7 +3,9 @@
 A teacher glances at it between sentences, so it must not flicker: each part is computed over
 the last ``window_s`` seconds and the shown value changes only when a different value has held
 for ``hold_s`` seconds in a row (the dominant mood must also lead the shown one by ``margin``).
-A still gallery never changes it.
+A still gallery never changes it. In its first ``hold_s`` seconds with faces the line settles:
+it follows the window at once, so that the first frame's mood is not held on to while the
+seconds after it say otherwise.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class CalmHeadline:
         self._faces = _Held(config.hold_s)
         self._mood = _Held(config.hold_s)
         self._rising = _Held(config.hold_s)
+        self._first_faces_at = 0.0  # when the line first showed faces
 
     def update(self, now: float, faces: int, shares: np.ndarray) -> str:
         """Add a frame seen at ``now`` (seconds) and return the line to show."""
@@ -79,6 +82,8 @@ class CalmHeadline:
         first = not self._seconds or (not self._faces.shown and faces > 0)
         if first:
             self._seconds.clear()  # the frames before the first faces say nothing of the class
+            self._first_faces_at = now
+        settling = first or now - self._first_faces_at < self.config.hold_s
         second = int(np.floor(now))
         if not self._seconds or self._seconds[-1].second != second:
             self._seconds.append(_Second(second))
@@ -89,7 +94,7 @@ class CalmHeadline:
         latest.counts[faces] = latest.counts.get(faces, 0) + 1
         while self._seconds[0].second < now - self.config.window_s:
             self._seconds.popleft()
-        self._faces.update(_median_count(self._seconds), now, first)
+        self._faces.update(_median_count(self._seconds), now, settling)
         with_faces = [s for s in self._seconds if s.faces > 0]
         if not with_faces:
             self._mood.update(None, now, first)
@@ -100,7 +105,7 @@ class CalmHeadline:
         shown = self._mood.shown
         if shown is not None and shown != leader and mean[leader] < mean[shown] + self.config.margin:
             leader = shown  # not far enough ahead to count as a change
-        self._mood.update(leader, now, first or shown is None)
+        self._mood.update(leader, now, settling or shown is None)
         self._rising.update(self._rising_label(with_faces, now), now, first)
         return self.line()
 

@@ -56,6 +56,18 @@ def test_a_lasting_change_comes_through_and_a_short_one_does_not():
     assert changes <= 3  # neutral -> happy rising -> happy, with no flicker between
 
 
+def test_the_first_frames_mood_is_not_held_while_the_line_settles():
+    headline = CalmHeadline(HeadlineConfig(window_s=12, hold_s=10))
+    happy, neutral = shares(happy=0.9, neutral=0.1), shares(happy=0.1, neutral=0.9)
+    assert headline.update(0.0, 1, happy) == "1 face · mostly happy"
+    lines = [headline.update(t / 2, 1, neutral) for t in range(1, 12)]
+    assert lines[-1] == "1 face · mostly neutral"  # by 5.5 s, not after a 10-second hold
+    for t in range(12, 40):
+        headline.update(t / 2, 1, neutral)
+    # Settled, the hold applies again: 8 seconds of smiles lead the window but do not come through.
+    assert {headline.update(20 + t / 2, 1, happy) for t in range(16)} == {"1 face · mostly neutral"}
+
+
 def test_no_faces():
     assert CalmHeadline().update(0, 0, np.zeros(7)) == "No faces in view"
     with pytest.raises(ValueError):

@@ -1,8 +1,9 @@
 """Compare training runs of different target settings on the same PublicTest faces, onto the card.
 
-Each ``--run`` is a folder of ``scripts.train``. Prints, per run, its targets, epochs, hardware
+Each RUN is a folder of ``scripts.train``. Prints, per run, its targets, epochs, hardware
 and wall time, and its best PublicTest accuracy on the FER+ majority labels with the FER2013
-accuracy of that epoch (the Keras model, one view), as a Markdown table; records the same in
+accuracy of that epoch (the Keras model, one view), as a Markdown table (with each run's median
+seconds per epoch, which a pause does not distort); records the same in
 ``model/metadata.json`` (``variants``), where ``scripts.export`` keeps it.
 
     python -m scripts.train --run runs/variants/soft --epochs 8 --warmup-epochs 1 --original-weight 0
@@ -15,6 +16,8 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from fer.model_card import MODEL_DIR, ModelCard
 from scripts.common import finish
@@ -41,7 +44,8 @@ def summary(run: Path) -> dict:
         "hardware": config["hardware"],
         "precision": config["precision"],
         "epochs": len(history),
-        "wall_s": history[-1]["wall_s"],
+        "wall_s": history[-1]["wall_s"],  # a run paused for a while counts the pause too
+        "epoch_s_median": round(float(np.median(np.diff([0.0] + [h["wall_s"] for h in history]))), 1),
         "best_epoch": best["epoch"],
         "public_ferplus": round(best["public_ferplus"], 4),
         "public_fer2013": round(best["public_fer2013"], 4),
@@ -57,7 +61,7 @@ def table(runs: list[dict]) -> str:
     ]
     for r in runs:
         lines.append(
-            f"| {r['targets']} | {r['epochs']} ({r['wall_s'] / 60:.0f} min) | {r['public_ferplus']:.1%} "
+            f"| {r['targets']} | {r['epochs']} ({r['epoch_s_median']:.0f} s each) | {r['public_ferplus']:.1%} "
             f"({r['best_epoch']}) | {r['public_fer2013']:.1%} | {r['best_public_fer2013']:.1%} |"
         )
     return "\n".join(lines)

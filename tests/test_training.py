@@ -172,6 +172,35 @@ def test_an_exported_run_records_every_sitting():
     assert [p["epochs"] for p in alone] == [[1, 5]] and alone[0]["wall_s"] == 500.0
 
 
+def test_variants_are_compared_on_the_card(tmp_path):
+    import shutil
+
+    from fer.model_card import MODEL_DIR, ModelCard
+    from scripts import variants
+
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in (TFLITE_NAME, "metadata.json"):
+        shutil.copy(MODEL_DIR / name, model / name)
+    for name, weight, scores in (("soft", 0.0, [0.5, 0.7, 0.6]), ("blend", 0.2, [0.6, 0.65, 0.72])):
+        run = tmp_path / name
+        run.mkdir()
+        train = {**vars(TrainConfig()), "original_weight": weight}
+        config = {"train": train, "hardware": "CPU", "precision": "float32"}
+        (run / "config.json").write_text(json.dumps(config))
+        history = [
+            {"epoch": e + 1, "public_ferplus": f, "public_fer2013": f - 0.2, "wall_s": 100.0 * (e + 1) + 900 * (e == 2)}
+            for e, f in enumerate(scores)
+        ]
+        (run / "history.json").write_text(json.dumps(history))
+    assert variants.main([str(tmp_path / "soft"), str(tmp_path / "blend"), "--model-dir", str(model)]) == 0
+    runs = ModelCard.read(model).variants["runs"]
+    assert [r["targets"] for r in runs] == ["FER+ vote distribution alone", "FER+ votes, original label blended at 0.2"]
+    assert (runs[0]["best_epoch"], runs[0]["public_ferplus"], runs[0]["public_fer2013"]) == (2, 0.7, 0.5)
+    assert runs[1]["best_epoch"] == 3 and runs[1]["wall_s"] == 1200.0 and runs[1]["epoch_s_median"] == 100.0
+    read_model_files(model)  # the card still matches the served file
+
+
 @pytest.mark.slow
 def test_a_checkpoint_goes_into_the_repository_and_comes_back_as_the_run(trained, tmp_path):
     import shutil

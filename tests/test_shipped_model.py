@@ -120,4 +120,8 @@ def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
 
 
 def test_faces_wild_figure_is_what_the_card_claims(card):
-    assert score_faces_wild(MODEL_DIR) == card.metrics["faces_wild"]
+    fresh, claimed = score_faces_wild(MODEL_DIR), card.metrics["faces_wild"]
+    # Within two photos of the card: the cascade's borderline boxes may differ on another CPU.
+    assert fresh["photos"] == claimed["photos"] == 311
+    assert abs(fresh["faces_found"] - claimed["faces_found"]) <= 2
+    assert abs(fresh["accuracy"] - claimed["accuracy"]) * fresh["photos"] <= 2 + 1e-6

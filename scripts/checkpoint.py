@@ -74,6 +74,18 @@ def restore(source: Path, run: Path) -> None:
     trainer.save(run / "last.keras")
 
 
+def sitting(history: list[dict], first_epoch: int) -> dict:
+    """The record of the sitting that trained epochs ``first_epoch`` to the last of ``history``,
+    on this machine, today: its date, hardware, epochs and wall time."""
+    before = history[first_epoch - 2]["wall_s"] if first_epoch > 1 else 0.0
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "hardware": machine(),
+        "epochs": [first_epoch, len(history)],
+        "wall_s": round(history[-1]["wall_s"] - before, 1),
+    }
+
+
 def record(run: Path, model_dir: Path, first_epoch: int) -> str:
     """Write the checkpoint into ``model_dir/resume`` and the progress onto the card."""
     target = model_dir / "resume"
@@ -84,13 +96,7 @@ def record(run: Path, model_dir: Path, first_epoch: int) -> str:
     config = json.loads((run / "config.json").read_text())
     history = json.loads((run / "history.json").read_text())
     card = ModelCard.read(model_dir)
-    before = history[first_epoch - 2]["wall_s"] if first_epoch > 1 else 0.0
-    piece = {
-        "date": datetime.now(UTC).date().isoformat(),
-        "hardware": machine(),
-        "epochs": [first_epoch, len(history)],
-        "wall_s": round(history[-1]["wall_s"] - before, 1),
-    }
+    piece = sitting(history, first_epoch)
     # The pieces of this run before this one: a piece recorded again, or a new run from epoch 1,
     # replaces what it covers.
     pieces = [p for p in card.training_in_progress.get("pieces", []) if p["epochs"][1] < first_epoch]

@@ -25,6 +25,7 @@ from fer.data import load_fer2013
 from fer.model import ModelConfig, build_model
 from fer.model_card import KERAS_NAME, METADATA_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
 from fer.preprocessing import model_input
+from scripts.checkpoint import sitting
 
 PARITY_FACES = 512
 PARITY_TOLERANCE = 1e-4
@@ -50,23 +51,12 @@ def parity(model, tflite: bytes, faces: np.ndarray) -> float:
 
 
 def pieces(config: dict, history: list[dict], progress: dict) -> list[dict]:
-    """Each sitting of the run: its date, hardware, epochs and wall time. The sittings a
-    checkpoint recorded (``progress``, the card's ``training_in_progress`` for this run's
-    settings), then the one that finished it; or the whole run as one."""
+    """Each sitting of the run: the sittings a checkpoint recorded (``progress``, the card's
+    ``training_in_progress`` for this run's settings), then the one that finished it, on this
+    machine; or the whole run as one."""
     recorded = progress.get("pieces", []) if progress.get("train") == config["train"] else []
     done = recorded[-1]["epochs"][1] if recorded else 0
-    if done >= len(history):
-        return recorded
-    before = history[done - 1]["wall_s"] if done else 0.0
-    return [
-        *recorded,
-        {
-            "date": datetime.now(UTC).date().isoformat(),
-            "hardware": config.get("hardware", ""),
-            "epochs": [done + 1, len(history)],
-            "wall_s": round(history[-1]["wall_s"] - before, 1),
-        },
-    ]
+    return recorded if done >= len(history) else [*recorded, sitting(history, done + 1)]
 
 
 def training_record(config: dict, history: list[dict], summary: dict, progress: dict | None = None) -> dict:

@@ -19,12 +19,8 @@ import argparse
 import base64
 import gc
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -35,6 +31,7 @@ from fer.lesson import Lesson
 from fer.media import encode_jpeg, read_jpeg_data_url
 from fer.overlay import draw_seats
 from fer.stream import StreamAnalyzer
+from scripts.bench_sessions import browser_session
 from scripts.call_gallery import compose
 from scripts.common import finish, machine, rss_mb
 from ui.classroom import CLASS_MIN_FACE, TAG_PX, VIEW_WIDTH, class_detector
@@ -113,25 +110,16 @@ def lesson_memory(minutes: int = 60, fps: float = 2.0, seats: int = 49) -> dict:
 
 def first_view(rows: int, cols: int, width: int, height: int, runs: int) -> dict:
     """Seconds from "Share the call" to the first annotated view, ``runs`` times, in Chromium."""
-    if os.geteuid() != 0:
-        return {"error": "needs root (a private network namespace)"}
-    root = Path(__file__).resolve().parents[1]
-    session_py = root / "tests" / "class_session.py"
+    size = ["--rows", str(rows), "--cols", str(cols), "--width", str(width), "--height", str(height)]
     seconds = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as folder:
-            size = ["--rows", str(rows), "--cols", str(cols), "--width", str(width), "--height", str(height)]
-            done = subprocess.run(
-                ["unshare", "-n", sys.executable, str(session_py), *size, "--still", "1", "--settle", "1"]
-                + ["--faces-only", "--out", folder],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                env={**os.environ, "PYTHONPATH": str(root)},  # the session builds its call page with scripts/
+            result = browser_session(
+                "class_session.py", *size, "--still", "1", "--settle", "1", "--faces-only", "--out", folder
             )
-        if done.returncode != 0:
-            return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
-        seconds.append(json.loads(done.stdout.strip().splitlines()[-1])["seconds_to_first_view"])
+        if "error" in result:
+            return result
+        seconds.append(result["seconds_to_first_view"])
     return {"seconds_to_first_view": seconds, "median_s": round(float(np.median(seconds)), 2)}
 
 

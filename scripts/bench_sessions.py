@@ -155,21 +155,29 @@ def sessions_in_child(video: Path, seconds: float, max_sessions: int) -> tuple[d
     return child["sessions"], child["memory"]
 
 
-def bench_browser(video_mjpeg: Path) -> dict:
-    """The end-to-end test's live session: START to the first annotated frame in Chromium."""
+def browser_session(script: str, *args: str) -> dict:
+    """The JSON object that ``tests/SCRIPT`` (a session in Chromium) prints last, run in a private
+    network namespace (root only); ``{"error": ...}`` if it cannot run or fails."""
     if os.geteuid() != 0:
         return {"error": "needs root (a private network namespace)"}
-    with tempfile.TemporaryDirectory() as folder:
-        session_py, shot = ROOT / "tests" / "browser_session.py", Path(folder) / "shot.png"
-        done = subprocess.run(
-            ["unshare", "-n", sys.executable, str(session_py), str(video_mjpeg), str(shot)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+    done = subprocess.run(
+        ["unshare", "-n", sys.executable, str(ROOT / "tests" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # sessions build their pages with scripts/
+    )
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1:]}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_browser(video_mjpeg: Path) -> dict:
+    """The end-to-end test's live session: START to the first annotated frame in Chromium."""
+    with tempfile.TemporaryDirectory() as folder:
+        result = browser_session("browser_session.py", str(video_mjpeg), str(Path(folder) / "shot.png"))
+    if "error" in result:
+        return result
     return {
         k: result.get(k)
         for k in ("seconds_to_playing", "seconds_to_first_annotated_frame", "analysed_fps", "server_rss_mb_streaming")

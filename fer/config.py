@@ -63,8 +63,11 @@ class AnalyzerConfig:
 
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     crop: CropConfig = field(default_factory=CropConfig)
-    # Show the model each face and its mirror image: averaged within a frame (photos), alternated
-    # over frames (streams). Off: the face as seen only.
+    # The views the model sees of each face (fer.emotions): the crop at each zoom about its centre
+    # (below 1 shows more of the surroundings, above 1 less; the model was trained on +-10%), each
+    # as seen and, with ``mirror_views``, mirrored. Averaged within a frame (photos); cycled over
+    # frames and averaged by smoothing (streams). One zoom of 1.0 without mirror: the face as seen.
+    zooms: tuple[float, ...] = (1.0, 0.9, 1.1)
     mirror_views: bool = True
     # LiteRT interpreter threads per analyzer: two halve a frame's classification time on two cores
     # and still sustain a dozen live sessions there (scripts/benchmark.py).
@@ -73,6 +76,8 @@ class AnalyzerConfig:
     def __post_init__(self) -> None:
         if self.num_threads < 1:
             raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
+        if not self.zooms or not all(0.5 <= z <= 2.0 for z in self.zooms):
+            raise ValueError(f"zooms must be one or more factors within 0.5..2, got {self.zooms}")
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
 """From boxes in a gray frame to emotion probabilities: the crops and the views the model sees.
 
-The model is more accurate when it sees a face and its mirror image and their probabilities are
-averaged. :class:`FaceClassifier` holds that policy in one place: :meth:`FaceClassifier.both_views`
-shows both in one model call (a single frame); :meth:`FaceClassifier.one_view` shows one of the
-two per face (a stream, which alternates them over frames and averages by smoothing).
+The model is more accurate when it sees each face in a few views and their probabilities are
+averaged: the crop as is, zoomed out and in a little (more and less of the face's surroundings,
+the range the model was trained on), each as seen and mirrored. :class:`FaceClassifier` holds that
+policy in one place: :meth:`FaceClassifier.every_view` shows every view in one model call (a single
+frame); :meth:`FaceClassifier.one_view` shows one view per face (a stream, which cycles through the
+views over frames and averages them by smoothing).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from fer.classifier import Classify, EmotionClassifier
@@ -20,44 +24,85 @@ from fer.model_card import ModelFiles
 from fer.preprocessing import crop_faces
 
 
+@dataclass(frozen=True)
+class View:
+    """One way of showing a crop to the model: zoomed about its centre (1.0: as is), maybe mirrored."""
+
+    zoom: float = 1.0
+    mirrored: bool = False
+
+    def show(self, crops: np.ndarray) -> np.ndarray:
+        """``(N, 48, 48, 1)`` crops in this view."""
+        shown = zoom(crops, self.zoom)
+        return mirror(shown) if self.mirrored else shown
+
+
+def views(zooms: Sequence[float], mirror_views: bool) -> tuple[View, ...]:
+    """Each zoom as seen, then (with ``mirror_views``) mirrored: the order a stream cycles through."""
+    return tuple(View(z, m) for z in zooms for m in ((False, True) if mirror_views else (False,)))
+
+
 def mirror(crops: np.ndarray) -> np.ndarray:
     """``(N, 48, 48, 1)`` crops flipped left to right."""
     return crops[:, :, ::-1]
+
+
+def zoom(crops: np.ndarray, factor: float) -> np.ndarray:
+    """``(N, S, S, 1)`` crops scaled by ``factor`` about their centre, same size; below 1 the edge
+    pixels fill the border, above 1 the edges are cut off."""
+    if factor == 1.0:
+        return crops
+    side = crops.shape[1]
+    centre = (side - 1) / 2
+    warp = cv2.getRotationMatrix2D((centre, centre), 0, factor)
+    out = np.empty_like(crops)
+    for i, crop in enumerate(crops):
+        out[i, :, :, 0] = cv2.warpAffine(
+            crop[:, :, 0], warp, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+    return out
 
 
 class FaceClassifier:
     """Classifies the faces in given boxes of a gray frame. Not thread-safe (the model call is not).
 
     ``classify`` is the model (:class:`fer.classifier.EmotionClassifier` or any callable of its
-    contract); ``crop`` is how a box becomes the model's input.
+    contract); ``crop`` is how a box becomes the model's input; ``zooms`` and ``mirror_views`` are
+    the views (see :class:`fer.config.AnalyzerConfig`).
     """
 
-    def __init__(self, classify: Classify, crop: CropConfig = CropConfig(), *, mirror_views: bool = True) -> None:
+    def __init__(
+        self,
+        classify: Classify,
+        crop: CropConfig = CropConfig(),
+        *,
+        mirror_views: bool = True,
+        zooms: Sequence[float] = AnalyzerConfig.zooms,
+    ) -> None:
         self.classify = classify
         self.crop = crop
-        self.mirror_views = mirror_views
+        self.views = views(zooms, mirror_views)
 
     @classmethod
     def from_model(cls, files: ModelFiles, config: AnalyzerConfig = AnalyzerConfig()) -> FaceClassifier:
-        return cls(
-            EmotionClassifier(files, num_threads=config.num_threads), config.crop, mirror_views=config.mirror_views
-        )
+        classify = EmotionClassifier(files, num_threads=config.num_threads)
+        return cls(classify, config.crop, mirror_views=config.mirror_views, zooms=config.zooms)
 
-    def both_views(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
-        """``(N, 7)``: each face and (with ``mirror_views``) its mirror image, averaged; one model call."""
+    def every_view(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
+        """``(N, 7)``: the mean of each face's probabilities over every view; one model call."""
         if not len(boxes):
             return np.zeros((0, len(LABELS)), np.float32)
         crops = crop_faces(gray, boxes, self.crop)
-        if not self.mirror_views:
-            return self.classify(crops)
-        probs = self.classify(np.concatenate([crops, mirror(crops)]))
-        return (probs[: len(crops)] + probs[len(crops) :]) / 2
+        probs = self.classify(np.concatenate([view.show(crops) for view in self.views]))
+        return probs.reshape(len(self.views), len(crops), len(LABELS)).mean(axis=0)
 
-    def one_view(self, gray: np.ndarray, boxes: Sequence[Box], mirrored: Sequence[bool]) -> np.ndarray:
-        """``(N, 7)``: each face once, mirrored where ``mirrored`` says (never without ``mirror_views``)."""
+    def one_view(self, gray: np.ndarray, boxes: Sequence[Box], shown: Sequence[int]) -> np.ndarray:
+        """``(N, 7)``: each face in one view, the next after ``shown[i]`` earlier ones (cycling)."""
         if not len(boxes):
             return np.zeros((0, len(LABELS)), np.float32)
         crops = crop_faces(gray, boxes, self.crop)
-        if self.mirror_views:
-            crops = np.where(np.asarray(mirrored, bool)[:, None, None, None], mirror(crops), crops)
+        picked = [self.views[n % len(self.views)] for n in shown]
+        for view in set(picked):
+            where = np.array([p == view for p in picked])
+            crops[where] = view.show(crops[where])
         return self.classify(crops)

@@ -13,7 +13,7 @@ from fer.preprocessing import to_gray
 
 
 class FrameAnalyzer:
-    """Finds every face in a frame and recognises its emotion, seeing each face and its mirror image.
+    """Finds every face in a frame and recognises its emotion, seeing each face in every view.
 
     One instance per session or thread (the cascade and the interpreter are not thread-safe); the
     model bytes are shared.
@@ -32,5 +32,5 @@ class FrameAnalyzer:
         """Faces in an HxWx3 uint8 BGR frame (HxW gray and HxWx4 BGRA are accepted too), largest first."""
         gray = to_gray(image)
         boxes = self.detector.detect(gray)
-        probabilities = self.classifier.both_views(gray, boxes)
+        probabilities = self.classifier.every_view(gray, boxes)
         return [Face(box, p) for box, p in zip(boxes, probabilities, strict=True)]

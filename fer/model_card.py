@@ -23,8 +23,11 @@ KERAS_NAME = "emotion_cnn.keras"
 TFLITE_NAME = "emotion_cnn.tflite"
 METADATA_NAME = "metadata.json"
 INPUT_SHAPE = (48, 48, 1)
-#: How each face is shown to the model (fer.emotions): the app averages the two views.
-VIEWS = "mean of the probabilities of the face and its horizontal mirror"
+#: How each face is shown to the model (fer.emotions): the app averages these views.
+VIEWS = (
+    "mean of the probabilities of six views: the crop zoomed 1.0, 0.9 and 1.1 about its centre, "
+    "each as seen and mirrored"
+)
 
 
 class ModelError(RuntimeError):

@@ -74,7 +74,7 @@ def recording_analyzer(
     """The analyzer of a recording sampled every ``every_s`` seconds: a whole-frame search every
     ``search_s`` seconds of video (every :data:`EMPTY_SEARCH_S` while no face is followed, and at
     once after a face is lost), faces followed in between, each face classified every other
-    sample, alternately as seen and mirrored."""
+    sample, in the next of its views each time."""
     stream = StreamConfig(
         detect_every=max(1, round(search_s / every_s)),
         scale_with_area=False,

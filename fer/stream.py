@@ -4,9 +4,9 @@ A whole-frame face search (the Haar cascade) is the costly part of a frame. :cla
 runs it every ``detect_every`` frames, proportionally less often on frames larger than 640x480, and
 at once when a face is lost or the detection settings change. In between it follows each known face
 from its last box by matching a small patch of it in the box's neighbourhood (a fraction of a
-millisecond). Each face is classified again every ``classify_every`` frames, alternately as seen
-and mirrored (the tracker's smoothing averages the two views, as the photo path's mirror averaging
-does within one frame), and at most ``max_classified`` followed faces per frame, so a crowded
+millisecond). Each face is classified again every ``classify_every`` frames, in the next of the
+classifier's views each time (the tracker's smoothing averages them, as the photo path averages
+every view within one frame), and at most ``max_classified`` followed faces per frame, so a crowded
 gallery costs a bounded amount per frame. Faces keep their ids and smoothed emotions throughout.
 """
 
@@ -186,5 +186,5 @@ class StreamAnalyzer:
         """Classify the faces due (new ones, then those waiting longest), each in its next view."""
         due = self.tracker.due(tracks, frame, self.config.classify_every, self.config.max_classified)
         if due:
-            probabilities = self.classifier.one_view(gray, [t.box for t in due], [t.mirrored_next for t in due])
+            probabilities = self.classifier.one_view(gray, [t.box for t in due], [t.classified for t in due])
             self.tracker.observe(due, probabilities, frame)

@@ -46,7 +46,7 @@ class Track:
     """One face followed over frames: its last box and its smoothed probabilities (LABELS order).
 
     ``probabilities`` is None until the face has been classified once; ``classified`` counts the
-    classifications so far (the live path alternates the face and its mirror image with it).
+    classifications so far (the live path shows the classifier's views in turn with it).
     """
 
     def __init__(self, track_id: int, box: Box) -> None:
@@ -65,11 +65,6 @@ class Track:
             self.probabilities = smoothing * probabilities + (1 - smoothing) * self.probabilities
         self.classified += 1
         self.classified_at = frame
-
-    @property
-    def mirrored_next(self) -> bool:
-        """Whether the next classification should see the mirror image (the views alternate)."""
-        return self.classified % 2 == 1
 
     def face(self) -> Face:
         """The track as reported; it must have been classified."""

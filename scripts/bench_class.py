@@ -1,7 +1,7 @@
 """Benchmark the class page's server work on galleries of real faces, and a lesson's memory.
 
 * Per shared frame, as the class page does it: decode the browser's JPEG, find and classify every
-  face (each with its mirror image), seat them and add them to the lesson, draw and encode the
+  face (each in its six views), seat them and add them to the lesson, draw and encode the
   view. On a 1280x720 gallery of 25 faces and a 1920x1080 gallery of 49 (scripts/call_gallery.py).
 * Faces found on the same galleries by the live camera's path at the sizes its WebRTC video
   arrives at (640x360 at first, 960x540 later), against the class page's.

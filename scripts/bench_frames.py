@@ -11,7 +11,7 @@ from fer.classifier import EmotionClassifier
 from fer.config import AnalyzerConfig
 from fer.data import load_fer2013
 from fer.detection import FaceDetector
-from fer.emotions import mirror
+from fer.emotions import FaceClassifier, View
 from fer.frame import FrameAnalyzer
 from fer.live import LiveAnnotator
 from fer.model_card import shipped_model_files
@@ -40,7 +40,7 @@ def face_counts(counts: list[int], rounds: int) -> dict:
 
 
 def time_cold(frames: list[np.ndarray], rounds: int) -> dict:
-    """The plain path, every frame from scratch: search, classify (with mirror), track, mood, overlay."""
+    """The plain path, every frame from scratch: search, classify (six views), track, mood, overlay."""
     analyzer, times, counts = FrameAnalyzer.from_model(), [], []
     analyzer.analyze(frames[0])
     for _ in range(rounds):
@@ -105,13 +105,14 @@ def bench_frames(video: Path, data: Path, rounds: int, gallery_frames: int) -> t
 
 
 def bench_classifier(data: Path, batches: list[int], repeats: int) -> dict:
-    """Median ms per face of one model call on ``n`` faces, and on ``n`` faces with their mirror images."""
+    """Median ms per face of one model call on ``n`` faces in one view, and in the six views a photo's
+    faces are shown in (``fer.emotions``)."""
     crops = model_input(load_fer2013(data).split("PrivateTest").faces[: max(batches)])
     classify = EmotionClassifier(shipped_model_files(), num_threads=AnalyzerConfig().num_threads)
     out = {}
-    for views in ("one view", "face+mirror"):
+    for views, shown in (("one view", (View(),)), ("six views", FaceClassifier(classify).views)):
         for n in batches:
-            x = crops[:n] if views == "one view" else np.concatenate([crops[:n], mirror(crops[:n])])
+            x = np.concatenate([view.show(crops[:n]) for view in shown])
             classify(x)  # sizes the interpreter's tensors
             times = []
             for _ in range(repeats):

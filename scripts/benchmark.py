@@ -3,10 +3,10 @@
 * frames: ms per frame (median, p90, mean) of the whole per-frame path (analyse, track, mood,
   overlay) on every frame of the shared face video (640x360, one face) and on a 1280x720 gallery
   of 25 real FER2013 faces (``scripts/gallery.py --frontal``), both cold (``FrameAnalyzer.analyze``:
-  every frame searched and classified from scratch, each face with its mirror image) and as a
+  every frame searched and classified from scratch, each face in its six views) and as a
   stream (``LiveAnnotator``: what the live page runs, see ``fer/stream.py``); and the Haar search
   alone, the floor of the cold path;
-* classifier: ms per face at batch 1, 8 and 32 (one view, and the face with its mirror image), with
+* classifier: ms per face at batch 1, 8 and 32 (one view, and the six views of a photo's face), with
   the analyzer's LiteRT thread count;
 * sessions: the most simultaneous 640x480 15 fps sessions with at least 90% of offered frames
   analysed. Each session is a ``LiveAnnotator`` (its own stream analyzer, tracker and mood) fed real video

@@ -1,6 +1,6 @@
 """Score a model on ../shared/data/faces_wild/ through the whole pipeline, as a user runs it.
 
-Runs ``python -m fer analyze`` (Haar cascade, crop, the int8 TFLite file with mirror averaging) on
+Runs ``python -m fer analyze`` (Haar cascade, crop, the int8 TFLite file, each face's views averaged) on
 the 311 real 350x350 photos and takes each photo's largest face (``face_id`` 1) as its label. A
 photo where no face is found counts as wrong. The photos' labels are noisy (see the data's README):
 the figure compares models and pipelines, it is not an absolute accuracy.

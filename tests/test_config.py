@@ -12,7 +12,7 @@ def test_defaults():
     cfg = AnalyzerConfig()
     assert cfg.detector == DetectorConfig(scale_factor=1.1, min_neighbors=5, min_face_px=40, detection_face_px=32)
     assert cfg.crop == CropConfig(margin=0.0, size=48)
-    assert cfg.mirror_views is True and cfg.num_threads == 2
+    assert cfg.mirror_views is True and cfg.zooms == (1.0, 0.9, 1.1) and cfg.num_threads == 2
 
 
 def test_frozen():
@@ -36,6 +36,8 @@ def test_detection_scale():
         (lambda: CropConfig(margin=-0.1), "margin"),
         (lambda: CropConfig(size=64), "48x48"),
         (lambda: AnalyzerConfig(num_threads=0), "num_threads"),
+        (lambda: AnalyzerConfig(zooms=()), "zooms"),
+        (lambda: AnalyzerConfig(zooms=(1.0, 3.0)), "zooms"),
     ],
 )
 def test_validation(make, message):

@@ -10,7 +10,7 @@ from helpers import ROOT, RecordingClassifier
 from fer import LABELS, Face, FrameAnalyzer
 from fer.classifier import EmotionClassifier
 from fer.detection import FaceDetector
-from fer.emotions import FaceClassifier
+from fer.emotions import FaceClassifier, View, zoom
 from fer.model_card import shipped_model_files
 
 
@@ -30,19 +30,24 @@ def test_one_classifier_call_per_frame_with_faces_none_without(sampled_frames):
     results = [analyzer.analyze(bgr) for bgr in sampled_frames]
     with_faces = [r for r in results if r]
     assert len(with_faces) >= 0.5 * len(sampled_frames)
-    # Each face and its mirror image, in one call.
-    assert [len(c) for c in recording.calls] == [2 * len(r) for r in with_faces]
+    # Each face in its six views, in one call.
+    assert [len(c) for c in recording.calls] == [6 * len(r) for r in with_faces]
 
 
-def test_both_views_are_the_mean_of_face_and_mirror(analyzer, astronaut_bgr):
+def test_a_photo_face_is_the_mean_of_its_six_views(analyzer, astronaut_bgr):
     recording = RecordingClassifier(EmotionClassifier(shipped_model_files()))
-    both = FrameAnalyzer(FaceDetector(), FaceClassifier(recording)).analyze(astronaut_bgr)[0]
+    face = FrameAnalyzer(FaceDetector(), FaceClassifier(recording)).analyze(astronaut_bgr)[0]
     crops = recording.calls[0]
     single = EmotionClassifier(shipped_model_files())
-    expected = (single(crops[:1]) + single(crops[1:])) / 2
-    np.testing.assert_allclose(both.probabilities, expected[0], atol=1e-6)
-    np.testing.assert_array_equal(crops[1], crops[0, :, ::-1])  # the second view is the mirror image
-    as_seen = FrameAnalyzer(FaceDetector(), FaceClassifier(single, mirror_views=False)).analyze(astronaut_bgr)[0]
+    np.testing.assert_allclose(face.probabilities, single(crops).mean(axis=0), atol=1e-6)
+    as_is, mirrored, zoomed_out = crops[0], crops[1], crops[2]
+    np.testing.assert_array_equal(mirrored, as_is[:, ::-1])  # the second view is the mirror image
+    np.testing.assert_array_equal(crops[3], zoomed_out[:, ::-1])
+    np.testing.assert_array_equal(zoomed_out, zoom(crops[:1], 0.9)[0])
+    np.testing.assert_array_equal(crops[4], zoom(crops[:1], 1.1)[0])
+    as_seen = FrameAnalyzer(FaceDetector(), FaceClassifier(single, mirror_views=False, zooms=(1.0,))).analyze(
+        astronaut_bgr
+    )[0]
     np.testing.assert_allclose(as_seen.probabilities, single(crops[:1])[0], atol=1e-6)
 
 
@@ -71,3 +76,27 @@ def test_import_fer_loads_neither_tensorflow_nor_streamlit():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_zoom_scales_about_the_centre():
+    square = np.zeros((1, 48, 48, 1), np.float32)
+    square[0, 14:34, 14:34] = 255  # a 20-pixel bright square in the middle
+    assert zoom(square, 1.0) is square
+    side = lambda crops: int((crops[0, 24, :, 0] > 127).sum())  # noqa: E731
+    assert side(zoom(square, 0.9)) == 18 and side(zoom(square, 1.1)) == 22
+    edge = np.zeros((1, 48, 48, 1), np.float32)
+    edge[0, :, 0] = 200  # zooming out repeats the edge pixels, it adds no black border
+    assert (zoom(edge, 0.8)[0, :, :3, 0] == 200).all()
+
+
+def test_one_view_cycles_through_the_views(astronaut_bgr):
+    recording = RecordingClassifier(EmotionClassifier(shipped_model_files()))
+    classifier = FaceClassifier(recording)
+    gray = astronaut_bgr.mean(axis=2).astype(np.uint8)
+    box = FaceDetector().detect(gray)[0]
+    assert classifier.views == tuple(View(z, m) for z in (1.0, 0.9, 1.1) for m in (False, True))
+    classifier.one_view(gray, [box] * 7, range(7))
+    classifier.every_view(gray, [box])
+    shown, every = recording.calls
+    np.testing.assert_array_equal(shown[:6], every)  # the i-th view shown is the i-th of every view
+    np.testing.assert_array_equal(shown[6], shown[0])  # and after the last, the first again

@@ -54,7 +54,7 @@ def test_due_puts_new_faces_first_then_the_longest_waiting_within_the_budget():
     tracker.observe(tracks[1:2], [face().probabilities], frame=3)
     assert tracker.due(tracks, frame=4, every=2, limit=2) == [tracks[2], tracks[0]]
     assert tracker.due(tracks, frame=4, every=2, limit=1) == [tracks[2]]  # new faces at once, whatever the budget
-    assert [t.mirrored_next for t in tracks] == [True, False, False]  # the views alternate per face
+    assert [t.classified for t in tracks] == [1, 2, 0]  # each face counts its views shown, to show the next
 
 
 def test_no_smoothing_follows_each_frame():

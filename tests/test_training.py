@@ -137,7 +137,7 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# Model\n\n<!-- evaluate: start -->\nold table\n<!-- evaluate: end -->\n\nMore.\n")
     printed = run_script("evaluate", "--model-dir", str(out), "--data", str(fer_tar), "--readme", str(readme))
-    assert "ferplus PrivateTest mirror_views accuracy" in printed
+    assert "ferplus PrivateTest served_views accuracy" in printed
     card = read_model_files(out).card  # evaluation kept the checksums valid
     assert card.files == quantized.files and card.quantization == quantized.quantization
     metrics = card.metrics
@@ -145,7 +145,7 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
         faces = metrics["ferplus_faces"][split]
         assert faces["kept"] + faces["left_out_no_class"] + faces["left_out_tied"] == faces["faces"] == 3589
         for label_set, counted in (("fer2013", 3589), ("ferplus", faces["kept"])):
-            for view in ("single_view", "mirror_views"):
+            for view in ("single_view", "served_views"):
                 report = metrics[label_set][split][view]
                 assert report["faces"] == sum(map(sum, report["confusion"])) == counted
                 assert 0 <= report["accuracy"] <= 1
@@ -155,7 +155,7 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     assert wild["photos"] == 311 and 250 < wild["faces_found"] <= 311 and 0 <= wild["accuracy"] <= 1
     table = readme.read_text()
     assert "old table" not in table and table.startswith("# Model\n") and table.endswith("\n\nMore.\n")
-    private = metrics["ferplus"]["PrivateTest"]["mirror_views"]["accuracy"]
+    private = metrics["ferplus"]["PrivateTest"]["served_views"]["accuracy"]
     assert f"**{private:.1%}**" in table and f"**{wild['accuracy']:.1%}** right" in table
 
 

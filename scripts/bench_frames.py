@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from fer.detection import FaceDetector
 from fer.emotions import FaceClassifier, View
 from fer.frame import FrameAnalyzer
 from fer.live import LiveAnnotator
-from fer.model_card import shipped_model_files
+from fer.model_card import ModelCard, ModelFiles, shipped_model_files
 from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
 from fer.preprocessing import model_input, to_gray
@@ -104,20 +105,37 @@ def bench_frames(video: Path, data: Path, rounds: int, gallery_frames: int) -> t
     }, gallery
 
 
-def bench_classifier(data: Path, batches: list[int], repeats: int) -> dict:
+def ms_per_face(classify, crops: np.ndarray, views: Sequence[View], n: int, repeats: int) -> float:
+    """Median ms per face of one model call on ``n`` faces, each in ``views``."""
+    x = np.concatenate([view.show(crops[:n]) for view in views])
+    classify(x)  # sizes the interpreter's tensors
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        classify(x)
+        times.append(time.perf_counter() - start)
+    return round(float(np.median(times)) * 1000 / n, 3)
+
+
+def bench_classifier(data: Path, batches: list[int], repeats: int, widths: Sequence[str] = ()) -> dict:
     """Median ms per face of one model call on ``n`` faces in one view, and in the six views a photo's
-    faces are shown in (``fer.emotions``)."""
+    faces are shown in (``fer.emotions``). With ``widths`` (e.g. "64,128,256,512"), also nets of
+    those filters, untrained, quantised as the served file is: what a wider model would cost."""
     crops = model_input(load_fer2013(data).split("PrivateTest").faces[: max(batches)])
-    classify = EmotionClassifier(shipped_model_files(), num_threads=AnalyzerConfig().num_threads)
+    threads = AnalyzerConfig().num_threads
+    models = {"": shipped_model_files().tflite} | {f"filters {w.replace(',', '-')}, ": wider(w, crops) for w in widths}
     out = {}
-    for views, shown in (("one view", (View(),)), ("six views", FaceClassifier(classify).views)):
-        for n in batches:
-            x = np.concatenate([view.show(crops[:n]) for view in shown])
-            classify(x)  # sizes the interpreter's tensors
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                classify(x)
-                times.append(time.perf_counter() - start)
-            out[f"{views} batch {n}"] = round(float(np.median(times)) * 1000 / n, 3)
+    for name, tflite in models.items():
+        classify = EmotionClassifier(ModelFiles(tflite, ModelCard()), num_threads=threads)
+        for views, shown in (("one view", (View(),)), ("six views", FaceClassifier(classify).views)):
+            for n in batches:
+                out[f"{name}{views} batch {n}"] = ms_per_face(classify, crops, shown, n, repeats)
     return out
+
+
+def wider(widths: str, calibration: np.ndarray) -> bytes:
+    """An int8 TFLite file of the model with these filters per block (random weights)."""
+    from fer.model import ModelConfig, build_model
+    from scripts.quantize import quantize
+
+    return quantize(build_model(ModelConfig(widths=tuple(int(w) for w in widths.split(",")))), calibration)

@@ -7,7 +7,7 @@
   stream (``LiveAnnotator``: what the live page runs, see ``fer/stream.py``); and the Haar search
   alone, the floor of the cold path;
 * classifier: ms per face at batch 1, 8 and 32 (one view, and the six views of a photo's face), with
-  the analyzer's LiteRT thread count;
+  the analyzer's LiteRT thread count; with ``--widths``, the same for wider nets (untrained, int8);
 * sessions: the most simultaneous 640x480 15 fps sessions with at least 90% of offered frames
   analysed. Each session is a ``LiveAnnotator`` (its own stream analyzer, tracker and mood) fed real video
   frames as ``av.VideoFrame`` s the way streamlit-webrtc's async processing does: a frame that
@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gallery-frames", type=int, default=60)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--repeats", type=int, default=50, help="classifier calls per batch size")
+    parser.add_argument(
+        "--widths", nargs="*", default=[], help='also time nets of these filters, e.g. "64,128,256,512" (classifier)'
+    )
     parser.add_argument("--session-seconds", type=float, default=8.0)
     parser.add_argument("--max-sessions", type=int, default=16)
     parser.add_argument("--peer-python", type=Path, default=PEER_PYTHON)
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if "frames" in sections:
         results["frames"], gallery = bench_frames(args.video, args.data, args.rounds, args.gallery_frames)
     if "classifier" in sections:
-        results["classifier"] = bench_classifier(args.data, args.batches, args.repeats)
+        results["classifier"] = bench_classifier(args.data, args.batches, args.repeats, args.widths)
     if args.sessions_child:
         results["sessions"], results["memory"] = bench_sessions(args.video, args.session_seconds, args.max_sessions)
     elif "sessions" in sections:

@@ -1,9 +1,10 @@
 """Evaluate the served model exactly as the app serves it, against both label sets.
 
 Runs ``model/emotion_cnn.tflite`` through the LiteRT runtime (``fer.classifier``) on PublicTest and
-PrivateTest, in two ways: each face as seen (``single_view``), and as served (``served_views``:
-the probabilities of the face's six views, averaged, by the app's own
-``fer.emotions.FaceClassifier``). Each is scored against two label sets:
+PrivateTest, in three ways, by the app's own ``fer.emotions.FaceClassifier``: each face as seen
+(``single_view``), the face and its mirror image averaged (``two_views``, how the app served
+faces before), and as served (``served_views``: the probabilities of the face's six views,
+averaged). Each is scored against two label sets:
 
 * ``fer2013``: the original FER2013 labels, every face;
 * ``ferplus``: the FER+ majority labels (``--votes``): the plurality of the ten vote columns; faces
@@ -46,7 +47,11 @@ LABEL_SETS = {
     "anger, disgust, fear, contempt, unknown, NF); faces whose plurality is contempt, unknown or NF, "
     "or tied, are left out",
 }
-VIEW_NAMES = {"single_view": "each face as seen", "served_views": f"as served: {VIEWS}"}
+VIEW_NAMES = {
+    "single_view": "each face as seen",
+    "two_views": "mean of the probabilities of the face and its mirror image",
+    "served_views": f"as served: {VIEWS}",
+}
 README = ROOT / "README.md"
 TABLE_START, TABLE_END = "<!-- evaluate: start -->", "<!-- evaluate: end -->"
 TABLE_ROWS = (
@@ -100,6 +105,7 @@ def evaluate(classify, data: FerData, votes: Votes) -> tuple[dict, dict[str, Rep
     report of each label set."""
     classifiers = {
         "single_view": FaceClassifier(classify, mirror_views=False, zooms=(1.0,)),
+        "two_views": FaceClassifier(classify, zooms=(1.0,)),
         "served_views": FaceClassifier(classify),
     }
     scores: dict[str, dict] = {"ferplus_faces": {}, "fer2013": {}, "ferplus": {}}

@@ -1,13 +1,15 @@
-"""Compare training runs of different target settings on the same PublicTest faces, onto the card.
+"""Compare training runs of different settings on the same PublicTest faces, onto the card.
 
-Each RUN is a folder of ``scripts.train``. Prints, per run, its targets, epochs, hardware
-and wall time, and its best PublicTest accuracy on the FER+ majority labels with the FER2013
-accuracy of that epoch (the Keras model, one view), as a Markdown table (with each run's median
-seconds per epoch, which a pause does not distort); records the same in
-``model/metadata.json`` (``variants``), where ``scripts.export`` keeps it.
+Each RUN is a folder of ``scripts.train``. Prints, per run, its settings (targets, and the filters
+where they are not the served model's), parameters, epochs, hardware and wall time, and its best
+PublicTest accuracy on the FER+ majority labels with the FER2013 accuracy of that epoch (the Keras
+model, one view), as a Markdown table (with each run's median seconds per epoch, which a pause
+does not distort); records the same in ``model/metadata.json`` (``variants``, under the
+comparison's ``--name``), where ``scripts.export`` keeps it.
 
     python -m scripts.train --run runs/variants/soft --epochs 8 --warmup-epochs 1 --original-weight 0
     python -m scripts.variants runs/variants/soft runs/variants/blend-0.2 runs/variants/blend-0.5 runs/variants/fer2013
+    python -m scripts.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48 runs/widths/widths-64
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fer.model import ModelConfig
 from fer.model_card import MODEL_DIR, ModelCard
 from scripts.common import finish
 
@@ -32,6 +35,13 @@ def targets(train: dict) -> str:
     return f"FER+ votes, original label blended at {train['original_weight']:g}"
 
 
+def settings(config: dict) -> str:
+    """A run's targets in words, and its filters where they are not the served model's."""
+    widths = tuple(config.get("model", {}).get("widths", ModelConfig.widths))
+    wider = "" if widths == ModelConfig.widths else f"; filters {'-'.join(map(str, widths))}"
+    return targets(config["train"]) + wider
+
+
 def summary(run: Path) -> dict:
     """What the comparison keeps of one run."""
     config = json.loads((run / "config.json").read_text())
@@ -39,8 +49,10 @@ def summary(run: Path) -> dict:
     best = max(history, key=lambda h: h["public_ferplus"])
     return {
         "run": run.name,
-        "targets": targets(config["train"]),
+        "settings": settings(config),
+        "parameters": config.get("parameters"),
         "train": config["train"],
+        "model": config.get("model"),
         "hardware": config["hardware"],
         "precision": config["precision"],
         "epochs": len(history),
@@ -55,13 +67,13 @@ def summary(run: Path) -> dict:
 
 def table(runs: list[dict]) -> str:
     lines = [
-        "| targets | epochs | PublicTest FER+ majority (best epoch) | FER2013 labels, same epoch "
+        "| settings | epochs | PublicTest FER+ majority (best epoch) | FER2013 labels, same epoch "
         "| best FER2013 labels |",
         "| --- | --- | --- | --- | --- |",
     ]
     for r in runs:
         lines.append(
-            f"| {r['targets']} | {r['epochs']} ({r['epoch_s_median']:.0f} s each) | {r['public_ferplus']:.1%} "
+            f"| {r['settings']} | {r['epochs']} ({r['epoch_s_median']:.0f} s each) | {r['public_ferplus']:.1%} "
             f"({r['best_epoch']}) | {r['public_fer2013']:.1%} | {r['best_public_fer2013']:.1%} |"
         )
     return "\n".join(lines)
@@ -71,17 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, help="run folders of scripts.train")
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
+    parser.add_argument("--name", default="targets", help="the comparison's name on the card (one per name)")
     parser.add_argument("--json", type=Path, help="also write the comparison here")
     args = parser.parse_args(argv)
     runs = [summary(run) for run in args.runs]
-    variants = {
+    comparison = {
         "by": "scripts.variants",
         "compared_on": "PublicTest (3,589 faces): FER+ majority accuracy picks each run's epoch; Keras model, one view",
         "runs": runs,
     }
     card = ModelCard.read(args.model_dir)
-    replace(card, variants=variants).write(args.model_dir)
-    return finish(table(runs), variants, args.json)
+    replace(card, variants={**card.variants, args.name: comparison}).write(args.model_dir)
+    return finish(table(runs), comparison, args.json)
 
 
 if __name__ == "__main__":

@@ -79,16 +79,16 @@ def test_int8_file_agrees_with_the_float_keras_model_as_the_card_claims(fer_face
 
 
 def predictions(classify, faces: np.ndarray) -> dict[str, np.ndarray]:
-    """Labels of uint8 faces ``(N, 48, 48)``: as seen, and as served (the mean of the probabilities
-    of the face zoomed 1.0, 0.9 and 1.1, each as seen and mirrored), 64 faces per call."""
-    single, served = [], []
+    """Labels of uint8 faces ``(N, 48, 48)``: as seen, with its mirror image, and as served (the mean
+    of the probabilities of the face zoomed 1.0, 0.9 and 1.1, each as seen and mirrored)."""
+    labels = {"single_view": [], "two_views": [], "served_views": []}
     for i in range(0, len(faces), 64):
         x = model_input(faces[i : i + 64])
-        seen = classify(x)
-        single.append(seen.argmax(1))
-        shown = [zoom(x, z) for z in (1.0, 0.9, 1.1)]
-        served.append(sum(classify(v) + classify(mirror(v)) for v in shown).argmax(1))
-    return {"single_view": np.concatenate(single), "served_views": np.concatenate(served)}
+        probs = [classify(v) + classify(mirror(v)) for v in (zoom(x, z) for z in (1.0, 0.9, 1.1))]
+        labels["single_view"].append(classify(x).argmax(1))
+        labels["two_views"].append(probs[0].argmax(1))
+        labels["served_views"].append(sum(probs).argmax(1))
+    return {view: np.concatenate(predicted) for view, predicted in labels.items()}
 
 
 def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):

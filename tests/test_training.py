@@ -145,7 +145,7 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
         faces = metrics["ferplus_faces"][split]
         assert faces["kept"] + faces["left_out_no_class"] + faces["left_out_tied"] == faces["faces"] == 3589
         for label_set, counted in (("fer2013", 3589), ("ferplus", faces["kept"])):
-            for view in ("single_view", "served_views"):
+            for view in ("single_view", "two_views", "served_views"):
                 report = metrics[label_set][split][view]
                 assert report["faces"] == sum(map(sum, report["confusion"])) == counted
                 assert 0 <= report["accuracy"] <= 1
@@ -182,20 +182,29 @@ def test_variants_are_compared_on_the_card(tmp_path):
     model.mkdir()
     for name in (TFLITE_NAME, "metadata.json"):
         shutil.copy(MODEL_DIR / name, model / name)
-    for name, weight, scores in (("soft", 0.0, [0.5, 0.7, 0.6]), ("blend", 0.2, [0.6, 0.65, 0.72])):
+    runs = (("soft", 0.0, [32, 64, 128, 256], [0.5, 0.7, 0.6]), ("blend", 0.2, [64, 128, 256, 512], [0.6, 0.65, 0.72]))
+    for name, weight, widths, scores in runs:
         run = tmp_path / name
         run.mkdir()
         train = {**vars(TrainConfig()), "original_weight": weight}
-        config = {"train": train, "hardware": "CPU", "precision": "float32"}
+        config = {"train": train, "model": {"widths": widths}, "hardware": "CPU", "precision": "float32"}
         (run / "config.json").write_text(json.dumps(config))
         history = [
             {"epoch": e + 1, "public_ferplus": f, "public_fer2013": f - 0.2, "wall_s": 100.0 * (e + 1) + 900 * (e == 2)}
             for e, f in enumerate(scores)
         ]
         (run / "history.json").write_text(json.dumps(history))
-    assert variants.main([str(tmp_path / "soft"), str(tmp_path / "blend"), "--model-dir", str(model)]) == 0
-    runs = ModelCard.read(model).variants["runs"]
-    assert [r["targets"] for r in runs] == ["FER+ vote distribution alone", "FER+ votes, original label blended at 0.2"]
+    earlier = ModelCard.read(model).variants
+    assert (
+        variants.main([str(tmp_path / "soft"), str(tmp_path / "blend"), "--model-dir", str(model), "--name", "x"]) == 0
+    )
+    card = ModelCard.read(model)
+    assert {k: v for k, v in card.variants.items() if k != "x"} == earlier  # other comparisons are kept
+    runs = card.variants["x"]["runs"]
+    assert [r["settings"] for r in runs] == [
+        "FER+ vote distribution alone",
+        "FER+ votes, original label blended at 0.2; filters 64-128-256-512",
+    ]
     assert (runs[0]["best_epoch"], runs[0]["public_ferplus"], runs[0]["public_fer2013"]) == (2, 0.7, 0.5)
     assert runs[1]["best_epoch"] == 3 and runs[1]["wall_s"] == 1200.0 and runs[1]["epoch_s_median"] == 100.0
     read_model_files(model)  # the card still matches the served file

@@ -27,7 +27,11 @@ CLASS_MIN_FACE = GALLERY_DETECTOR.min_face_px  # the sidebar's default smallest 
 CLASS_DETECTION_PX = GALLERY_DETECTOR.detection_face_px
 VIEW_WIDTH = 1200  # the annotated view is sent at most this wide: about the width the page shows it at
 TAG_PX = 17  # text height of a face's tag in the view
-STALE_FRAMES = 4  # frame periods without a frame after which sharing counts as stopped
+# Without a frame for STALE_FRAMES frame periods, and at least STALE_S seconds, sharing counts as
+# stopped: the tab or the connection was lost (the browser's own stop says so at once). A busy
+# server may take a few seconds between two frames, and must not flash "Stopped" meanwhile.
+STALE_FRAMES = 4
+STALE_S = 6.0
 SMALL_FACE_PX = 40  # faces narrower than this are hard to read: say so
 PRIVACY = """**What Class mood does with the call.** While the teacher shares the call, this page
 sends the picture of the call to the teacher's Class mood server once or twice a second. There the
@@ -193,7 +197,7 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
             )
         elif lesson is not None:
             take_frame(watch, lesson, result.frame)
-    if time.monotonic() - watch.last_frame > STALE_FRAMES / fps:
+    if time.monotonic() - watch.last_frame > max(STALE_FRAMES / fps, STALE_S):
         watch.stopped = True
     code, lesson = current_lesson(store)
     show_watch(watch, code, lesson, fps)

@@ -33,8 +33,13 @@ class View:
 
     def show(self, crops: np.ndarray) -> np.ndarray:
         """``(N, 48, 48, 1)`` crops in this view."""
-        shown = zoom(crops, self.zoom)
-        return mirror(shown) if self.mirrored else shown
+        return show_views(crops, (self,))[0]
+
+
+def show_views(crops: np.ndarray, shown: Sequence[View]) -> list[np.ndarray]:
+    """``crops`` in each of ``shown``; each zoom is made once, its mirror image flipped from it."""
+    zoomed = {z: zoom(crops, z) for z in {view.zoom for view in shown}}
+    return [mirror(zoomed[view.zoom]) if view.mirrored else zoomed[view.zoom] for view in shown]
 
 
 def views(zooms: Sequence[float], mirror_views: bool) -> tuple[View, ...]:
@@ -93,7 +98,7 @@ class FaceClassifier:
         if not len(boxes):
             return np.zeros((0, len(LABELS)), np.float32)
         crops = crop_faces(gray, boxes, self.crop)
-        probs = self.classify(np.concatenate([view.show(crops) for view in self.views]))
+        probs = self.classify(np.concatenate(show_views(crops, self.views)))
         return probs.reshape(len(self.views), len(crops), len(LABELS)).mean(axis=0)
 
     def one_view(self, gray: np.ndarray, boxes: Sequence[Box], shown: Sequence[int]) -> np.ndarray:

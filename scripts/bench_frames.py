@@ -12,7 +12,7 @@ from fer.classifier import EmotionClassifier
 from fer.config import AnalyzerConfig
 from fer.data import load_fer2013
 from fer.detection import FaceDetector
-from fer.emotions import FaceClassifier, View
+from fer.emotions import FaceClassifier, View, show_views
 from fer.frame import FrameAnalyzer
 from fer.live import LiveAnnotator
 from fer.model_card import ModelCard, ModelFiles, shipped_model_files
@@ -107,7 +107,7 @@ def bench_frames(video: Path, data: Path, rounds: int, gallery_frames: int) -> t
 
 def ms_per_face(classify, crops: np.ndarray, views: Sequence[View], n: int, repeats: int) -> float:
     """Median ms per face of one model call on ``n`` faces, each in ``views``."""
-    x = np.concatenate([view.show(crops[:n]) for view in views])
+    x = np.concatenate(show_views(crops[:n], views))
     classify(x)  # sizes the interpreter's tensors
     times = []
     for _ in range(repeats):

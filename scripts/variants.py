@@ -9,7 +9,7 @@ comparison's ``--name``), where ``scripts.export`` keeps it.
 
     python -m scripts.train --run runs/variants/soft --epochs 8 --warmup-epochs 1 --original-weight 0
     python -m scripts.variants runs/variants/soft runs/variants/blend-0.2 runs/variants/blend-0.5 runs/variants/fer2013
-    python -m scripts.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48 runs/widths/widths-64
+    python -m scripts.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48
 """
 
 from __future__ import annotations

@@ -163,3 +163,14 @@ def test_class_mode_is_first_and_starts_stopped():
     assert at.subheader[0].value == "Stopped" and at.metric[0].value == "0"
     assert any("Stopped: no faces in view" in i.value for i in at.info)
     assert any("nothing is sent anywhere else" in m.value for m in at.markdown)
+
+
+def test_a_frame_counts_only_for_the_share_that_sent_it():
+    from ui.classroom import current_frame
+
+    frame = {"jpeg": "data:image/jpeg;base64,", "generation": 2, "tz": 60}
+    assert current_frame(frame, 2) is frame
+    # Sent before the page went to another mode and back (generation 2 -> 3): not shown.
+    assert current_frame(frame, 3) is None
+    assert current_frame({"jpeg": "data:image/jpeg;base64,"}, 0) is None
+    assert current_frame(None, 0) is None and current_frame("frame", 0) is None

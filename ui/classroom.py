@@ -120,6 +120,18 @@ def lesson_seconds(lesson: Lesson) -> float:
     return (datetime.now(UTC) - lesson.started).total_seconds()
 
 
+def current_frame(payload: object, generation: int) -> dict | None:
+    """The frame the browser sent, if it belongs to this share of the page.
+
+    A frame sent by a share that ended when the page went to another mode (a newer generation
+    since) may still reach the server once the page is back: it is dropped, so the page does not
+    show a view of a share that has stopped.
+    """
+    if not isinstance(payload, dict) or payload.get("generation") != generation:
+        return None
+    return payload
+
+
 def take_frame(watch: Watch, lesson: Lesson, payload: dict) -> None:
     """Analyse one frame of the shared call into the lesson and the session's view."""
     try:
@@ -171,13 +183,14 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
         return
     store = lesson_store()
     watch = watch_state(files, detector)
+    generation = st.session_state.get("share_generation", 0)
     result = share_component(
         data={
             "fps": fps,
             "max_width": SHARED_MAX_SIDE[0],
             "max_height": SHARED_MAX_SIDE[1],
             "quality": 0.85,
-            "generation": st.session_state.get("share_generation", 0),
+            "generation": generation,
         },
         key="share",
         on_frame_change=lambda: None,
@@ -188,15 +201,16 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
         watch.message = f"The browser did not share a window: {event.get('message', 'no reason given')}."
     if event.get("kind") == "stopped":
         watch.stopped = True
-    if result.frame is not None:
-        lesson = start_lesson(store, int(result.frame.get("tz", 0)) if isinstance(result.frame, dict) else 0)
+    frame = current_frame(result.frame, generation)
+    if frame is not None:
+        lesson = start_lesson(store, int(frame.get("tz", 0)))
         if lesson is not None and not store.admit(current_lesson(store)[0]):
             watch.message = (
                 f"This server is analysing {store.max_sharing} shared calls already, as many as it can "
                 "without slowing them down: this frame was skipped. Try again in a while."
             )
         elif lesson is not None:
-            take_frame(watch, lesson, result.frame)
+            take_frame(watch, lesson, frame)
     if time.monotonic() - watch.last_frame > max(STALE_FRAMES / fps, STALE_S):
         watch.stopped = True
     code, lesson = current_lesson(store)

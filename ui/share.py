@@ -61,7 +61,8 @@ function sendFrame(setTriggerValue, maxW, maxH, quality) {
       if (capture !== sharing || !reader.result) return;  // stopped meanwhile
       sharing.sent += 1;
       setTriggerValue("frame", {jpeg: reader.result, width: canvas.width, height: canvas.height,
-                                captured: [w, h], n: sharing.sent, tz: -new Date().getTimezoneOffset()});
+                                captured: [w, h], n: sharing.sent, tz: -new Date().getTimezoneOffset(),
+                                generation: sharing.generation});
     };
     if (blob) reader.readAsDataURL(blob); else sharing.encoding = false;
   }, "image/jpeg", quality);

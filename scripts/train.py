@@ -9,6 +9,8 @@ folder: ``config.json`` (all settings), ``history.json`` (per-epoch metrics), ``
 
     python -m scripts.train --data ../shared/data/fer2013/fer2013-images.tar.gz --run runs/main
     python -m scripts.train --run runs/main --resume      # continue an interrupted run
+    python -m scripts.train --run runs/tuned --init runs/main/best.keras --epochs 15 \
+        --learning-rate 4e-4 --warmup-epochs 1 --no-erasing   # fine-tune a trained classifier
 
 Works under any Keras 3 backend (``KERAS_BACKEND=tensorflow|jax|torch``).
 """
@@ -67,20 +69,32 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Train
         default=0,
         help="stop after this epoch (the schedule still spans --epochs); resume later",
     )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        help="start from this trained classifier's weights (a .keras file of the same architecture)",
+    )
     for f in fields(TrainConfig):
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
     parser.add_argument("--widths", default=",".join(map(str, ModelConfig.widths)))
     parser.add_argument("--convs-per-block", default=",".join(map(str, ModelConfig.convs_per_block)))
     parser.add_argument("--dense-units", default=",".join(map(str, ModelConfig.dense_units)))
+    parser.add_argument("--block-dropout", default=",".join(map(str, ModelConfig.block_dropout)))
     parser.add_argument("--no-erasing", action="store_true", help="turn random erasing off")
     args = parser.parse_args(argv)
     train = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     if train.targets not in ("ferplus", "fer2013"):
         parser.error(f"--targets must be 'ferplus' or 'fer2013', not {train.targets!r}")
     ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
+    floats = lambda s: tuple(float(v) for v in s.split(","))  # noqa: E731
     model = ModelConfig(
-        widths=ints(args.widths), convs_per_block=ints(args.convs_per_block), dense_units=ints(args.dense_units)
+        widths=ints(args.widths),
+        convs_per_block=ints(args.convs_per_block),
+        dense_units=ints(args.dense_units),
+        block_dropout=floats(args.block_dropout),
     )
+    if args.init and args.resume:
+        parser.error("--init starts a run; --resume continues one: give one of them")
     augment = AugmentConfig(erasing_factor=0.0 if args.no_erasing else AugmentConfig.erasing_factor, seed=train.seed)
     return args, train, model, augment
 
@@ -146,6 +160,18 @@ def build_trainer(model_cfg: ModelConfig, augment_cfg: AugmentConfig, train_cfg:
     return trainer, classifier
 
 
+def start_from(classifier, path: Path) -> None:
+    """Load a trained classifier's weights into ``classifier``; the two must have the same layers."""
+    import keras
+
+    trained = keras.models.load_model(path)
+    shapes = lambda model: [tuple(w.shape) for w in model.weights]  # noqa: E731
+    if shapes(trained) != shapes(classifier):
+        raise SystemExit(f"--init {path}: its layers differ from this run's model (--widths, --dense-units ...)")
+    classifier.set_weights(trained.get_weights())
+    print(f"starting from the weights of {path}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args, train_cfg, model_cfg, augment_cfg = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
@@ -193,11 +219,14 @@ def main(argv: list[str] | None = None) -> int:
         keras.mixed_precision.set_global_policy(precision)
         keras.utils.set_random_seed(train_cfg.seed)
         trainer, classifier = build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)
+        if args.init:
+            start_from(classifier, args.init)
         # Everything the run needs to be repeated or resumed, and what it ran on.
         config = {"train": asdict(train_cfg), "model": model_cfg.to_dict(), "augment": augment_cfg.to_dict()}
         config |= {"precision": precision, "precision_ms_per_step": timings, "selection": f"public_{selection}"}
         config |= {"backend": keras.backend.backend(), "keras": keras.__version__, "hardware": machine()}
         config |= {"train_faces": len(train.x), "parameters": classifier.count_params()}
+        config |= {"init": str(args.init)} if args.init else {}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
     sizes = f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest"

@@ -110,6 +110,39 @@ def test_training_writes_a_resumable_run(trained, fer_faces):
 
 
 @pytest.mark.slow
+def test_a_run_can_start_from_a_trained_classifier(trained, fer_tar, tmp_path):
+    import keras
+
+    run, _, _ = trained
+    tuned = tmp_path / "tuned"
+    common = ["--data", str(fer_tar), "--epochs", "1", "--warmup-epochs", "0", "--limit", "256", "--batch-size", "32"]
+    # At a learning rate of 0 only BatchNorm's running statistics move: the kernels are the start's.
+    printed = run_script(
+        "train", "--run", str(tuned), "--init", str(run / "best.keras"), "--learning-rate", "0", "--no-erasing", *common
+    )
+    assert f"starting from the weights of {run / 'best.keras'}" in printed
+    config = json.loads((tuned / "config.json").read_text())
+    assert config["init"] == str(run / "best.keras") and config["augment"]["erasing_factor"] == 0.0
+    start, after = (keras.models.load_model(r / "best.keras") for r in (run, tuned))
+    kernels = lambda model: [w.numpy() for w in model.weights if "kernel" in w.path]  # noqa: E731
+    assert len(kernels(after)) == 12  # 7 convolutions, then 5 dense layers
+    for a, b in zip(kernels(start), kernels(after), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+    # A classifier of another shape is refused in one line, before any training.
+    other = subprocess.run(
+        [sys.executable, "-m", "scripts.train", "--run", str(tmp_path / "other"), "--init", str(run / "best.keras")]
+        + ["--widths", "16,32,64,128", *common],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert other.returncode != 0 and "its layers differ from this run's model" in other.stderr
+    assert not (tmp_path / "other" / "history.json").exists()
+
+
+@pytest.mark.slow
 def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     run, _, _ = trained
     out = tmp_path / "model"

@@ -246,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="FER2013 image release (folder or tar)")
     parser.add_argument("--votes", type=Path, default=DEFAULT_VOTES, help="FER+ votes for every face of --data")
     parser.add_argument("--readme", type=Path, default=README, help="the README whose table to rewrite")
+    parser.add_argument(
+        "--keep-readme", action="store_true", help="leave the README's table as is (scoring another model's files)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -279,10 +282,11 @@ def main(argv: list[str] | None = None) -> int:
             args.model_dir / name,
         )
     plot_history(files.card.training["history"], args.model_dir / "training_curves.png")
-    write_readme_table(metrics, args.readme)
+    if not args.keep_readme:
+        write_readme_table(metrics, args.readme)
     print(
         f"wrote the metrics to {card_path}; confusion_matrix.png, confusion_matrix_ferplus.png, "
-        f"training_curves.png beside it; the table in {args.readme}"
+        f"training_curves.png beside it" + ("" if args.keep_readme else f"; the table in {args.readme}")
     )
     return 0
 

@@ -10,6 +10,7 @@ comparison's ``--name``), where ``scripts.export`` keeps it.
     python -m scripts.train --run runs/variants/soft --epochs 8 --warmup-epochs 1 --original-weight 0
     python -m scripts.variants runs/variants/soft runs/variants/blend-0.2 runs/variants/blend-0.5 runs/variants/fer2013
     python -m scripts.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48
+    python -m scripts.variants --name fine-tune runs/ferplus runs/tuned
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.model import ModelConfig
+from fer.model import AugmentConfig, ModelConfig
 from fer.model_card import MODEL_DIR, ModelCard
 from scripts.common import finish
 
@@ -36,10 +37,23 @@ def targets(train: dict) -> str:
 
 
 def settings(config: dict) -> str:
-    """A run's targets in words, and its filters where they are not the served model's."""
-    widths = tuple(config.get("model", {}).get("widths", ModelConfig.widths))
-    wider = "" if widths == ModelConfig.widths else f"; filters {'-'.join(map(str, widths))}"
-    return targets(config["train"]) + wider
+    """A run's targets in words, and where it differs from the served model's recipe: its filters,
+    its blocks' dropout, random erasing off, and the classifier it started from."""
+    model = config.get("model", {})
+    parts = [targets(config["train"])]
+    widths = tuple(model.get("widths", ModelConfig.widths))
+    if widths != ModelConfig.widths:
+        parts.append(f"filters {'-'.join(map(str, widths))}")
+    dropout = tuple(model.get("block_dropout", ModelConfig.block_dropout))
+    if dropout != ModelConfig.block_dropout:
+        parts.append(f"block dropout {'-'.join(f'{d:g}' for d in dropout)}")
+    if config.get("augment", {}).get("erasing_factor", AugmentConfig.erasing_factor) == 0:
+        parts.append("no random erasing")
+    if config.get("init"):
+        init = Path(config["init"])
+        peak = config["train"]["learning_rate"]
+        parts.append(f"started from {init.parent.name}/{init.name}, peak learning rate {peak:g}")
+    return "; ".join(parts)
 
 
 def summary(run: Path) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -281,3 +282,44 @@ def test_a_checkpoint_goes_into_the_repository_and_comes_back_as_the_run(trained
     assert steps[0] == steps[1] > 0  # the schedule goes on where it stopped
     for a, b in zip(original.optimizer.variables, rebuilt.optimizer.variables, strict=True):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(b), keras.ops.convert_to_numpy(a), rtol=1e-2, atol=1e-12)
+
+
+def test_a_fine_tuning_run_is_named_by_what_it_changed():
+    from scripts.variants import settings
+
+    config = {
+        "train": {**vars(TrainConfig()), "learning_rate": 4e-4},
+        "model": {"widths": [32, 64, 128, 256], "block_dropout": [0.05, 0.1, 0.15, 0.2]},
+        "augment": {"erasing_factor": 0.0},
+        "init": "runs/ferplus/best.keras",
+    }
+    assert settings(config) == (
+        "FER+ votes, original label blended at 0.2; block dropout 0.05-0.1-0.15-0.2; no random erasing; "
+        "started from ferplus/best.keras, peak learning rate 0.0004"
+    )
+
+
+def test_evaluating_another_models_files_can_leave_the_readme_alone(monkeypatch, tmp_path):
+    import shutil
+
+    from fer.model_card import MODEL_DIR
+    from scripts import evaluate
+
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in (TFLITE_NAME, "metadata.json"):
+        shutil.copy(MODEL_DIR / name, model / name)
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- evaluate: start -->\nthe served model's table\n<!-- evaluate: end -->\n")
+    # Scoring itself is tested on real faces above; here only what main does with the scores.
+    monkeypatch.setattr(evaluate, "load_fer2013", lambda path: None)
+    monkeypatch.setattr(evaluate, "load_votes", lambda path: None)
+    served = dict.fromkeys(("fer2013", "ferplus"), SimpleNamespace(accuracy=0.8, macro_f1=0.7))
+    monkeypatch.setattr(evaluate, "evaluate", lambda classify, data, votes: ({"ferplus": {}}, served))
+    monkeypatch.setattr(evaluate, "score_faces_wild", lambda folder: {"recall": {}, "accuracy": 0.5})
+    monkeypatch.setattr(evaluate, "plot_confusion", lambda *args: None)
+    monkeypatch.setattr(evaluate, "plot_history", lambda *args: None)
+    args = ["--model-dir", str(model), "--readme", str(readme)]
+    assert evaluate.main([*args, "--keep-readme"]) == 0
+    assert "the served model's table" in readme.read_text()
+    assert read_model_files(model).card.metrics["faces_wild"]["accuracy"] == 0.5

@@ -13,6 +13,7 @@ Prints one JSON object. Run it in a private network namespace (``unshare -n``), 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import http.server
@@ -120,78 +121,84 @@ def drive(args, downloads: Path, result: dict) -> None:
         app.set_viewport_size({"width": args.width, "height": args.height})
         app.goto(f"http://127.0.0.1:{APP_PORT}/", wait_until="domcontentloaded")
         page = ClassPage(app)
-        share = app.get_by_role("button", name="Share the call")
-        share.wait_for(timeout=90_000)
-        clicked = time.monotonic()
-        share.click()
-        # The first annotated view: its caption says what size the server receives.
-        app.wait_for_function("document.body.innerText.includes('Receiving ')", polling=20, timeout=60_000)
-        result["seconds_to_first_view"] = round(time.monotonic() - clicked, 2)
-        result["received"] = page.received()
-        result["lesson_url"] = app.url
-        # The gallery stands still: sample what the page shows once a second.
-        time.sleep(args.settle)
-        samples = []
-        end = time.monotonic() + args.still
-        while time.monotonic() < end:
-            samples.append({"headline": page.headline(), "faces": page.faces(), "received": page.received()})
-            time.sleep(1)
-        result["samples"] = samples
-        app.screenshot(path=str(downloads / "class-page.png"), full_page=False)
-        seats_csv = page.download("Seats per minute (CSV)")
-        result["seats"] = seats_of(seats_csv)
-        result["class_rows"] = len(list(csv.DictReader(io.StringIO(page.download("Class per second (CSV)")))))
-        report = page.download("Download the lesson report (HTML)")
-        result["report_seat_rows"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:\d\d:\d\d", report))
-        result["report_has_gallery_changes"] = "Gallery changes" in report
-
-        if args.reflow:
-            call.evaluate("([r, c]) => setLayout(r, c)", args.reflow)
-            noticed = wait_for(lambda: "the seats were named afresh" in page.text(), 40)
+        try:
+            share = app.get_by_role("button", name="Share the call")
+            share.wait_for(timeout=90_000)
+            clicked = time.monotonic()
+            share.click()
+            # The first annotated view: its caption says what size the server receives.
+            app.wait_for_function("document.body.innerText.includes('Receiving ')", polling=20, timeout=60_000)
+            result["seconds_to_first_view"] = round(time.monotonic() - clicked, 2)
+            result["received"] = page.received()
+            result["lesson_url"] = app.url
+            # The gallery stands still: sample what the page shows once a second.
             time.sleep(args.settle)
-            result["reflow_noticed"] = bool(noticed)
-            result["seats_after_reflow"] = seats_of(page.download("Seats per minute (CSV)"))
+            samples = []
+            end = time.monotonic() + args.still
+            while time.monotonic() < end:
+                samples.append({"headline": page.headline(), "faces": page.faces(), "received": page.received()})
+                time.sleep(1)
+            result["samples"] = samples
+            app.screenshot(path=str(downloads / "class-page.png"), full_page=False)
+            seats_csv = page.download("Seats per minute (CSV)")
+            result["seats"] = seats_of(seats_csv)
+            result["class_rows"] = len(list(csv.DictReader(io.StringIO(page.download("Class per second (CSV)")))))
             report = page.download("Download the lesson report (HTML)")
-            result["report_seat_rows_after_reflow"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:", report))
-            result["faces_after_reflow"] = page.faces()
+            result["report_seat_rows"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:\d\d:\d\d", report))
+            result["report_has_gallery_changes"] = "Gallery changes" in report
 
-        if args.faces_only:
+            if args.reflow:
+                call.evaluate("([r, c]) => setLayout(r, c)", args.reflow)
+                noticed = wait_for(lambda: "the seats were named afresh" in page.text(), 40)
+                time.sleep(args.settle)
+                result["reflow_noticed"] = bool(noticed)
+                result["seats_after_reflow"] = seats_of(page.download("Seats per minute (CSV)"))
+                report = page.download("Download the lesson report (HTML)")
+                result["report_seat_rows_after_reflow"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:", report))
+                result["faces_after_reflow"] = page.faces()
+
+            if args.faces_only:
+                browser.close()
+                return
+            # A reload keeps the lesson (its code is in the address) and says truthfully that sharing stopped.
+            app.reload(wait_until="domcontentloaded")
+            app.get_by_role("button", name="Share the call").wait_for(timeout=60_000)
+            result["after_reload"] = {
+                "headline": wait_for(lambda: page.headline() if page.headline() == "Stopped" else None, 20),
+                "faces": page.faces(),
+                "url_kept": app.url == result["lesson_url"],
+                "seats": len(seats_of(page.download("Seats per minute (CSV)"))),
+            }
+
+            # Share again, then STOP: the page says so and shows no faces.
+            app.get_by_role("button", name="Share the call").click()
+            wait_for(lambda: page.faces() > 0, 60)
+            app.get_by_role("button", name="Stop sharing").click()
+            stopped = wait_for(lambda: page.headline() == "Stopped" and page.faces() == 0, 20)
+            result["after_stop"] = {
+                "stopped": bool(stopped),
+                "text_has_stopped": "Stopped: no faces in view" in page.text(),
+            }
+
+            # Share again, switch to another mode and back: stopped, no stale faces.
+            app.get_by_role("button", name="Share the call").click()
+            wait_for(lambda: page.faces() > 0, 60)
+            app.get_by_text("Photo", exact=True).click()
+            app.get_by_text("A photo (").wait_for(timeout=30_000)
+            app.get_by_text("Class", exact=True).click()
+            app.get_by_text("Faces in view").first.wait_for(timeout=60_000)
+            time.sleep(5)
+            result["after_mode_switch"] = {
+                "headline": page.headline(),
+                "faces": page.faces(),
+                "browser_sharing": app.get_by_role("button", name="Stop sharing").count() > 0,
+            }
             browser.close()
-            return
-        # A reload keeps the lesson (its code is in the address) and says truthfully that sharing stopped.
-        app.reload(wait_until="domcontentloaded")
-        app.get_by_role("button", name="Share the call").wait_for(timeout=60_000)
-        result["after_reload"] = {
-            "headline": wait_for(lambda: page.headline() if page.headline() == "Stopped" else None, 20),
-            "faces": page.faces(),
-            "url_kept": app.url == result["lesson_url"],
-            "seats": len(seats_of(page.download("Seats per minute (CSV)"))),
-        }
-
-        # Share again, then STOP: the page says so and shows no faces.
-        app.get_by_role("button", name="Share the call").click()
-        wait_for(lambda: page.faces() > 0, 60)
-        app.get_by_role("button", name="Stop sharing").click()
-        stopped = wait_for(lambda: page.headline() == "Stopped" and page.faces() == 0, 20)
-        result["after_stop"] = {
-            "stopped": bool(stopped),
-            "text_has_stopped": "Stopped: no faces in view" in page.text(),
-        }
-
-        # Share again, switch to another mode and back: stopped, no stale faces.
-        app.get_by_role("button", name="Share the call").click()
-        wait_for(lambda: page.faces() > 0, 60)
-        app.get_by_text("Photo", exact=True).click()
-        app.get_by_text("A photo (").wait_for(timeout=30_000)
-        app.get_by_text("Class", exact=True).click()
-        app.get_by_text("Faces in view").first.wait_for(timeout=60_000)
-        time.sleep(5)
-        result["after_mode_switch"] = {
-            "headline": page.headline(),
-            "faces": page.faces(),
-            "browser_sharing": app.get_by_role("button", name="Stop sharing").count() > 0,
-        }
-        browser.close()
+        except Exception:
+            # What the page showed when a step failed: the first thing to read in a failing run.
+            with contextlib.suppress(Exception):
+                result["page_text_at_error"] = page.text()[-3000:]
+            raise
 
 
 def main() -> int:

@@ -35,7 +35,7 @@ def run_session(tmp_path, *args: str) -> dict:
     )
     assert done.returncode == 0, f"class session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "error" not in result, (result["error"], result["server_log_tail"])
+    assert "error" not in result, (result["error"], result.get("page_text_at_error"), result["server_log_tail"])
     samples = result.pop("samples")
     print("\nclass page figures:", json.dumps({k: v for k, v in result.items() if k != "server_log_tail"}))
     print("headlines seen:", Counter(s["headline"] for s in samples))

@@ -32,6 +32,7 @@ TAG_PX = 17  # text height of a face's tag in the view
 # server may take a few seconds between two frames, and must not flash "Stopped" meanwhile.
 STALE_FRAMES = 4
 STALE_S = 6.0
+REDRAW_S = 3.0  # the lesson's downloads are drawn again this long after they first were
 SMALL_FACE_PX = 40  # faces narrower than this are hard to read: say so
 PRIVACY = """**What Class mood does with the call.** While the teacher shares the call, this page
 sends the picture of the call to the teacher's Class mood server once or twice a second. There the
@@ -168,8 +169,10 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
             "This server no longer holds that lesson (a lesson is dropped after some hours "
             "without a viewer). Sharing the call starts a new one."
         )
-    if lesson is not None:
-        st.session_state["downloads_for"] = code  # this run shows the lesson's downloads, below the panel
+    if lesson is not None:  # this run shows the lesson's downloads, below the panel
+        if st.session_state.get("downloads_for") != code:
+            st.session_state.update(downloads_for=code, downloads_since=time.monotonic(), downloads_runs=0)
+        st.session_state["downloads_runs"] += 1
     watch_panel(files, detector, fps)
     if lesson is not None:  # outside the refreshing panel, so that a download is not cut short by a refresh
         downloads(lesson, code)
@@ -215,10 +218,22 @@ def watch_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
         watch.stopped = True
     code, lesson = current_lesson(store)
     show_watch(watch, code, lesson, fps)
-    if lesson is not None and st.session_state.get("downloads_for") != code:
-        # A lesson began with the frame just shown: the whole page runs once more, after the
-        # view is drawn, so that the lesson's downloads appear below this panel.
+    if lesson is not None and downloads_need_drawing(code, sharing=not watch.stopped):
         st.rerun()
+
+
+def downloads_need_drawing(code: str, sharing: bool) -> bool:
+    """Whether the whole page should run once more to draw the lesson's downloads below this panel.
+
+    A lesson that began with the frame just shown has none yet. And while frames come in, once,
+    REDRAW_S later, they are drawn again: a browser can drop what a whole-page run drew while this
+    panel's runs for the frames race it, and would then show no downloads until the teacher touched
+    a setting. (Only once: a download clicked while its button is redrawn is lost.)
+    """
+    if st.session_state.get("downloads_for") != code:
+        return True
+    since = st.session_state.get("downloads_since", 0.0)
+    return sharing and st.session_state.get("downloads_runs", 0) < 2 and time.monotonic() - since > REDRAW_S
 
 
 def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float) -> None:

@@ -84,7 +84,7 @@ class ModelCard:
     # scripts.checkpoint: the next model's training while it spans sessions (where its checkpoint
     # is, each piece's hardware, epochs and wall time); gone once that model is exported.
     training_in_progress: dict = field(default_factory=dict)
-    # scripts.variants: comparisons by name ("targets", "widths") of short runs of other training
+    # scripts.variants: comparisons by name ("targets", "widths", "fine-tune") of runs of other training
     # settings on the same PublicTest faces (each run's settings, hardware, epochs, wall time and
     # scores); kept across exports.
     variants: dict = field(default_factory=dict)

@@ -169,10 +169,9 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
             "This server no longer holds that lesson (a lesson is dropped after some hours "
             "without a viewer). Sharing the call starts a new one."
         )
-    if lesson is not None:  # this run shows the lesson's downloads, below the panel
-        if st.session_state.get("downloads_for") != code:
-            st.session_state.update(downloads_for=code, downloads_since=time.monotonic(), downloads_runs=0)
-        st.session_state["downloads_runs"] += 1
+    if lesson is not None and st.session_state.get("downloads_for") != code:
+        # This run shows the lesson's downloads, below the panel, the first time: draw them again later.
+        st.session_state.update(downloads_for=code, downloads_redraw_at=time.monotonic() + REDRAW_S)
     watch_panel(files, detector, fps)
     if lesson is not None:  # outside the refreshing panel, so that a download is not cut short by a refresh
         downloads(lesson, code)
@@ -232,8 +231,11 @@ def downloads_need_drawing(code: str, sharing: bool) -> bool:
     """
     if st.session_state.get("downloads_for") != code:
         return True
-    since = st.session_state.get("downloads_since", 0.0)
-    return sharing and st.session_state.get("downloads_runs", 0) < 2 and time.monotonic() - since > REDRAW_S
+    redraw_at = st.session_state.get("downloads_redraw_at")
+    if not sharing or redraw_at is None or time.monotonic() < redraw_at:
+        return False
+    st.session_state["downloads_redraw_at"] = None
+    return True
 
 
 def show_watch(watch: Watch, code: str | None, lesson: Lesson | None, fps: float) -> None:

@@ -38,11 +38,27 @@ def save_state(last_keras: Path, target: Path) -> None:
 
     trainer = keras.models.load_model(last_keras)
     np.savez(target / "weights.npz", *trainer.get_weights())
-    state = [keras.ops.convert_to_numpy(v) for v in trainer.optimizer.variables]
-    np.savez(
-        target / "optimizer.npz",
-        *[np.asarray(a, ml_dtypes.bfloat16).view(np.uint16) if a.dtype.kind == "f" else a for a in state],
-    )
+    # Adam's moments in bfloat16 (stored as uint16); the weights' moving average, when kept, as its
+    # difference from the weights in bfloat16 ("diff_i"), which keeps it as exact as float32 in half the bytes.
+    averaged = moving_averages(trainer.optimizer)
+    state = {}
+    for i, variable in enumerate(trainer.optimizer.variables):
+        value = keras.ops.convert_to_numpy(variable)
+        if variable.path in averaged:
+            value = value - keras.ops.convert_to_numpy(averaged[variable.path])
+            state[f"diff_{i}"] = np.asarray(value, ml_dtypes.bfloat16).view(np.uint16)
+        else:
+            is_float = value.dtype.kind == "f"
+            state[f"arr_{i}"] = np.asarray(value, ml_dtypes.bfloat16).view(np.uint16) if is_float else value
+    np.savez(target / "optimizer.npz", **state)
+
+
+def moving_averages(optimizer) -> dict:
+    """The trained variable of each moving-average variable, by the average's path (empty without ``use_ema``)."""
+    if not getattr(optimizer, "use_ema", False):
+        return {}
+    pairs = zip(optimizer._trainable_variables, optimizer._model_variables_moving_average, strict=True)
+    return {average.path: variable for variable, average in pairs}
 
 
 def restore(source: Path, run: Path) -> None:
@@ -65,8 +81,13 @@ def restore(source: Path, run: Path) -> None:
     with np.load(source / "weights.npz") as weights:
         trainer.set_weights([weights[f"arr_{i}"] for i in range(len(weights.files))])
     trainer.optimizer.build(trainer.trainable_variables)
+    averaged = moving_averages(trainer.optimizer)
     with np.load(source / "optimizer.npz") as state:
         for i, variable in enumerate(trainer.optimizer.variables):
+            if f"diff_{i}" in state:
+                difference = state[f"diff_{i}"].view(ml_dtypes.bfloat16).astype(np.float32)
+                variable.assign(keras.ops.convert_to_numpy(averaged[variable.path]) + difference)
+                continue
             value = state[f"arr_{i}"]
             if np.dtype(variable.dtype).kind == "f":
                 value = value.view(ml_dtypes.bfloat16).astype(np.float32)

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from fer.data import load_fer2013
 from fer.ferplus import load_votes
 from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model
 from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, machine
+from scripts.degrade import DegradeConfig, degraded_batches
 from scripts.training import Split, accuracies, choose_precision, class_weights, prepare
 
 # What the end of a run prints, from its summary.
@@ -57,6 +59,8 @@ class TrainConfig:
     mixed_precision: str = "auto"  # "auto": the faster of float32 and bfloat16, timed on this machine
     seed: int = 1234
     limit: int = 0  # train on only the first N training faces (0 = all); for smoke tests
+    degrade: bool = False  # video-call degradations (scripts.degrade) on every training batch
+    ema_momentum: float = 0.0  # > 0: score and keep the exponential moving average of the weights (AdamW use_ema)
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfig, ModelConfig, AugmentConfig]:
@@ -75,7 +79,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Train
         help="start from this trained classifier's weights (a .keras file of the same architecture)",
     )
     for f in fields(TrainConfig):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+        flag = f"--{f.name.replace('_', '-')}"
+        if isinstance(f.default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
+        else:
+            parser.add_argument(flag, type=type(f.default), default=f.default)
     parser.add_argument("--widths", default=",".join(map(str, ModelConfig.widths)))
     parser.add_argument("--convs-per-block", default=",".join(map(str, ModelConfig.convs_per_block)))
     parser.add_argument("--dense-units", default=",".join(map(str, ModelConfig.dense_units)))
@@ -109,6 +117,12 @@ def make_callbacks(
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             logs = {k: float(v) for k, v in (logs or {}).items()}
+            with averaged_weights(self.model.optimizer):  # the weights scored and kept: their average if kept
+                self.score(epoch, logs)
+            self.model.save(run / "last.keras")
+            (run / "history.json").write_text(json.dumps(history, indent=1))
+
+        def score(self, epoch: int, logs: dict) -> None:
             probs = classifier.predict(public.x, batch_size=256, verbose=0)
             val_loss = float(-(public.targets * np.log(np.clip(probs, 1e-7, 1.0))).sum(1).mean())
             public_acc = accuracies(probs, public)
@@ -125,8 +139,6 @@ def make_callbacks(
             if entry[f"public_{selection}"] > best:
                 classifier.save(run / "best.keras")
                 entry["best"] = True
-            self.model.save(run / "last.keras")
-            (run / "history.json").write_text(json.dumps(history, indent=1))
             print(
                 f"epoch {epoch + 1:3d}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}  "
                 f"public loss {val_loss:.4f}  FER+ {public_acc['ferplus']:.4f}  FER2013 {public_acc['fer2013']:.4f}  "
@@ -135,6 +147,26 @@ def make_callbacks(
             )
 
     return [Checkpoint()]
+
+
+@contextmanager
+def averaged_weights(optimizer):
+    """Within the block, the trained variables hold the optimizer's moving average (when it keeps one)."""
+    import keras
+
+    if not getattr(optimizer, "use_ema", False):
+        yield
+        return
+    # Keras keeps the average beside each trained variable (as its SwapEMAWeights callback reads it).
+    pairs = list(zip(optimizer._trainable_variables, optimizer._model_variables_moving_average, strict=True))
+    current = [keras.ops.convert_to_numpy(variable) for variable, _ in pairs]
+    for variable, average in pairs:
+        variable.assign(average)
+    try:
+        yield
+    finally:
+        for (variable, _), value in zip(pairs, current, strict=True):
+            variable.assign(value)
 
 
 def build_trainer(model_cfg: ModelConfig, augment_cfg: AugmentConfig, train_cfg: TrainConfig, steps_per_epoch: int):
@@ -150,7 +182,8 @@ def build_trainer(model_cfg: ModelConfig, augment_cfg: AugmentConfig, train_cfg:
         warmup_target=train_cfg.learning_rate,
         warmup_steps=train_cfg.warmup_epochs * steps_per_epoch,
     )
-    optimizer = keras.optimizers.AdamW(schedule, weight_decay=train_cfg.adamw_decay)
+    ema = dict(use_ema=True, ema_momentum=train_cfg.ema_momentum) if train_cfg.ema_momentum else {}
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=train_cfg.adamw_decay, **ema)
     optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
     trainer.compile(
         optimizer=optimizer,
@@ -227,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         config |= {"backend": keras.backend.backend(), "keras": keras.__version__, "hardware": machine()}
         config |= {"train_faces": len(train.x), "parameters": classifier.count_params()}
         config |= {"init": str(args.init)} if args.init else {}
+        config |= {"degrade": DegradeConfig().to_dict()} if train_cfg.degrade else {}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
     sizes = f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest"
@@ -234,17 +268,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training in {precision} on {keras.backend.backend()}; {machine()}", flush=True)
     start = time.time()
     # Augmentation is active only in training; the PublicTest scores are of the plain classifier.
-    trainer.fit(
-        train.x,
-        train.targets,
-        sample_weight=sample_weight,
-        batch_size=train_cfg.batch_size,
+    fit_args = dict(
         epochs=min(args.until_epoch or train_cfg.epochs, train_cfg.epochs),
         initial_epoch=len(history),
         callbacks=make_callbacks(run, classifier, public, selection, history, start, offset),
-        shuffle=True,
         verbose=0,
     )
+    if train_cfg.degrade:
+        batches = degraded_batches(
+            train.x, train.targets, sample_weight, train_cfg.batch_size, train_cfg.seed, DegradeConfig(), len(history)
+        )
+        trainer.fit(batches, **fit_args)
+    else:
+        trainer.fit(
+            train.x,
+            train.targets,
+            sample_weight=sample_weight,
+            batch_size=train_cfg.batch_size,
+            shuffle=True,
+            **fit_args,
+        )
 
     if len(history) < train_cfg.epochs:
         print(f"stopped after epoch {len(history)} of {train_cfg.epochs}; continue with --resume", flush=True)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from fer.frame import FrameAnalyzer
 from fer.model_card import ModelError, ModelFiles, read_model_files
-from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_detector, class_page, leave_class
+from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, leave_class
 from ui.live import live_page, session_object
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
@@ -46,7 +46,7 @@ def main() -> None:
         return
     leave_class()
     if mode == "Video":  # a recorded call: its gallery searched as the class page searches the shared call
-        video_page(files, class_detector(detector_settings(CLASS_MIN_FACE)))
+        video_page(files, detector_settings(CLASS_MIN_FACE))
         return
     detector = detector_settings()
     if mode == "Live camera":

@@ -7,7 +7,12 @@ float32 probabilities`` in LABELS order; how faces are shown to it (one view or 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -15,6 +20,45 @@ from fer.labels import LABELS
 from fer.model_card import INPUT_SHAPE, ModelError, ModelFiles
 
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 48, 48, 1) float32 0..255 -> (N, 7) probabilities
+
+# What LiteRT's native code writes to the process's stderr when an interpreter first applies its
+# CPU delegate (once a process, in this version). Nothing a user can act on, and it lands in the
+# command line's output; its Python API has no option to turn it off (only C++ sets the log level).
+RUNTIME_NOTICE = b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"
+_stderr_lock = threading.Lock()
+
+
+@contextmanager
+def _without_runtime_notice() -> Iterator[None]:
+    """Hold back what reaches file descriptor 2 while the block runs, then pass it on less the notice.
+
+    The descriptor is process-wide: another thread's stderr written meanwhile (a few milliseconds,
+    once per interpreter) is delayed, not lost. The lock keeps two interpreters' blocks from nesting.
+    """
+    with _stderr_lock:
+        try:
+            caught, saved = tempfile.TemporaryFile(), os.dup(2)
+        except OSError:  # no writable temp folder, or no stderr: let the notice through
+            caught = None
+        if caught is None:
+            yield
+            return
+        with caught:
+            if sys.stderr:
+                sys.stderr.flush()
+            os.dup2(caught.fileno(), 2)
+            try:
+                yield
+            finally:
+                if sys.stderr:
+                    sys.stderr.flush()
+                os.dup2(saved, 2)
+                os.close(saved)
+                caught.seek(0)
+                rest = caught.read().replace(RUNTIME_NOTICE, b"")
+                if rest:
+                    with open(2, "wb", closefd=False) as stderr:
+                        stderr.write(rest)
 
 
 class EmotionClassifier:
@@ -27,7 +71,9 @@ class EmotionClassifier:
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            self._interpreter = Interpreter(model_content=files.tflite, num_threads=num_threads)
+            with _without_runtime_notice():
+                self._interpreter = Interpreter(model_content=files.tflite, num_threads=num_threads)
+                self._interpreter.allocate_tensors()  # where the runtime applies its delegate
         except (ValueError, RuntimeError) as err:
             raise ModelError(f"the TFLite model cannot be loaded ({err})") from None
         self._input = self._interpreter.get_input_details()[0]["index"]

@@ -13,20 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from fer.frame import FrameAnalyzer
-from fer.lesson import Lesson
 from fer.media import MediaError, VideoReader, kind_of, read_image
 from fer.model_card import MODEL_DIR, ModelError, ModelFiles, read_model_files
-from fer.recorded import (
-    FORMATS,
-    ROW_FIELDS,
-    RowWriter,
-    analyze_photo,
-    analyze_recording,
-    face_rows,
-    recording_analyzer,
-    time_left,
-)
+from fer.recorded import ROW_FIELDS, RecordedLesson, analyze_photo, face_rows
 from fer.report import SEAT_FIELDS, report_html, seat_minutes
+from fer.tables import FORMATS, RowWriter
 
 DESCRIPTION = """Find every face in photos and videos and recognise its emotion.
 
@@ -96,24 +87,17 @@ def expand(paths: list[Path]) -> Iterator[Path]:
 class Progress:
     """A one-line progress bar on stderr, redrawn at most five times a second."""
 
-    def __init__(self, name: str, total_s: float | None) -> None:
-        self.name, self.total_s, self.started, self.drawn = name, total_s, time.monotonic(), 0.0
+    def __init__(self, analysis: RecordedLesson) -> None:
+        self.analysis, self.drawn = analysis, 0.0
 
     def update(self, done_s: float, final: bool = False) -> None:
         now = time.monotonic()
         if not final and now - self.drawn < 0.2:
             return
         self.drawn = now
-        if self.total_s:
-            share = min(1.0, done_s / self.total_s)
-            left = time_left(now - self.started, share)
-            bar = "#" * round(share * 20)
-            line = f"{self.name} [{bar:<20}] {share:4.0%} {done_s:.1f}/{self.total_s:.1f} s" + (
-                f", ~{left:.0f} s left" if left is not None else ""
-            )
-        else:
-            line = f"{self.name} {done_s:.1f} s"
-        sys.stderr.write("\r" + line + ("\n" if final else ""))
+        done, text = self.analysis.progress(done_s)
+        bar = "" if done is None else f" [{'#' * round(done * 20):<20}] {done:4.0%}"
+        sys.stderr.write(f"\r{self.analysis.name}{bar} {text}" + ("\n" if final else ""))
         sys.stderr.flush()
 
 
@@ -153,25 +137,28 @@ def analyze_file(analyzer: FrameAnalyzer, path: Path, run: Run, several: bool = 
 
 def analyze_recorded(path: Path, reader: VideoReader, run: Run, several: bool) -> None:
     """Analyse one recording as a lesson; its rows, and its report, even when it breaks off."""
-    lesson = Lesson.of_recording(path.name)
-    stream = recording_analyzer(run.files, run.every_s)
-    progress = Progress(path.name, reader.duration_s)
+    analysis = RecordedLesson(path.name, reader, run.files)
+    progress = Progress(analysis)
     try:
-        for result in analyze_recording(stream, reader, lesson):
+        for result in analysis.frames():
             if not run.seats:
                 run.writer.write(face_rows(str(path), result))
             progress.update(result.time_s)
-        progress.update(reader.duration_s or lesson.latest_s, final=True)
+        ended = analysis.lesson.latest_s if analysis.broke_off else reader.duration_s or analysis.lesson.latest_s
+        progress.update(ended, final=True)
     except MediaError:
-        progress.update(lesson.latest_s, final=True)
+        progress.update(analysis.lesson.latest_s, final=True)
         raise
     finally:
+        snapshot = analysis.lesson.snapshot()
         if run.seats:
-            run.writer.write([{"source": str(path), **row} for row in seat_minutes(lesson)])
+            run.writer.write([{"source": str(path), **row} for row in seat_minutes(snapshot)])
         if run.report:
             target = report_path(run.report, path, several)
-            target.write_text(report_html(lesson), encoding="utf-8")
+            target.write_text(report_html(snapshot), encoding="utf-8")
             print(f"wrote the report of {path.name} to {target}", file=sys.stderr)
+    if analysis.broke_off:
+        raise MediaError(f"{path}: {analysis.broke_off}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,14 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = read_model_files(args.model_dir)
         analyzer = FrameAnalyzer.from_model(model)
-        # The runtime announces its CPU delegate on stderr when the model first runs: let it do so
-        # now, before any progress bar is drawn.
+        # Run the model once before any file is read or any output opened: a model that loads but
+        # cannot run stops here. (The runtime's notice on stderr is dropped where it is loaded.)
         analyzer.classifier.classify(np.zeros((1, 48, 48, 1), np.float32))
     except ModelError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
-    writer = RowWriter(out, args.format, ("source", *SEAT_FIELDS) if args.seats else ROW_FIELDS)
+    writer = RowWriter(out, ("source", *SEAT_FIELDS) if args.seats else ROW_FIELDS, args.format)
     run = Run(writer, args.every, model, seats=args.seats, report=args.report)
     paths = list(expand(args.paths))
     several = sum(kind_of(p) != "image" for p in paths) > 1

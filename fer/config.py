@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 HAAR_WINDOW_PX = 24  # the frontal-face cascade's own window: no face smaller than this is found
 
@@ -34,10 +34,25 @@ class DetectorConfig:
         return min(1.0, self.detection_face_px / self.min_face_px)
 
 
+# The detector's sensitivity presets, as the sidebar names them: (Haar scale factor, minimum neighbours).
+SENSITIVITY: dict[str, tuple[float, int]] = {
+    "Low: fewer false faces": (1.2, 7),
+    "Medium": (1.1, 5),
+    "High: more faces": (1.05, 3),
+}
+HIGH_SENSITIVITY = DetectorConfig(*SENSITIVITY["High: more faces"])  # a dense photo's many small faces
+
+
 # A video call's gallery: faces are 55-100 px wide in a 1280x720 or larger picture, so the smallest
 # face searched for is 48 px, seen by the cascade at 28 px (a 1920x1080 frame is searched at 0.58
 # of its size). The class page and recorded lessons search with it.
 GALLERY_DETECTOR = DetectorConfig(min_face_px=48, detection_face_px=28)
+
+
+def gallery_detector(detector: DetectorConfig) -> DetectorConfig:
+    """The teacher's detection settings as a call's gallery is searched (shared live or recorded): at the
+    gallery's search scale."""
+    return replace(detector, detection_face_px=GALLERY_DETECTOR.detection_face_px)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""One record for a face wherever it goes: detection, classification, tracking, overlay, mood, tables."""
+"""One record for a face wherever it goes: detection, classification, tracking, seating, overlay, mood, tables."""
 
 from __future__ import annotations
 
@@ -14,19 +14,21 @@ Box = tuple[int, int, int, int]  # x, y, w, h in pixels
 
 @dataclass(frozen=True, eq=False)
 class Face:
-    """A face: its box in frame pixels, its emotion probabilities and, once followed, its id.
+    """A face: its box in frame pixels, its emotion probabilities and, once known, its id and seat.
 
     ``probabilities`` is a ``(7,)`` float array in :data:`LABELS` order that sums to 1; ``label``
-    and ``score`` are read from it. ``id`` is None for a face seen in one frame only.
+    and ``score`` are read from it. ``id`` is None for a face seen in one frame only; ``seat`` is
+    the gallery tile it sits in ("B3"), once a lesson has seated it.
     """
 
     box: Box
     probabilities: np.ndarray
     id: int | None = None
+    seat: str | None = None
 
     @property
     def label(self) -> str:
-        return LABELS[int(np.argmax(self.probabilities))]
+        return label_of(self.probabilities)
 
     @property
     def score(self) -> float:
@@ -37,6 +39,17 @@ class Face:
         """The ``n`` likeliest emotions with their probabilities, likeliest first."""
         order = np.argsort(-self.probabilities, kind="stable")[:n]
         return [(LABELS[i], float(self.probabilities[i])) for i in order]
+
+
+def label_of(probabilities: np.ndarray) -> str:
+    """The likeliest emotion of a ``(7,)`` probability (or share) vector in :data:`LABELS` order."""
+    return LABELS[int(np.argmax(probabilities))]
+
+
+def blend(previous: np.ndarray | None, new: np.ndarray, weight: float) -> np.ndarray:
+    """Exponential smoothing of probabilities: ``weight`` is the share of ``new`` (the first one is kept whole)."""
+    new = np.asarray(new, np.float64)
+    return new.copy() if previous is None else weight * new + (1 - weight) * previous
 
 
 def probability_matrix(faces: Sequence[Face]) -> np.ndarray:

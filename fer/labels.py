@@ -16,5 +16,8 @@ COLORS_BGR: dict[str, tuple[int, int, int]] = {
     "neutral": (170, 170, 0),
 }
 
+#: The same colours as CSS hex ("#rrggbb"), for the page's charts and the report.
+HEX: dict[str, str] = {label: "#{2:02x}{1:02x}{0:02x}".format(*bgr) for label, bgr in COLORS_BGR.items()}
+
 #: The three splits of FER2013, named as in the original CSV's ``Usage`` column.
 SPLITS: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")

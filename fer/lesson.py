@@ -4,22 +4,24 @@
 at a time in seconds since the lesson started) and keeps numbers only: each seat's smoothed
 emotion and when its face was last seen, the class's per-second shares (:class:`MoodTimeline`),
 per-seat per-minute sums, the calm headline and the gallery's reflows. Nothing of a frame is
-kept. Thread-safe: the page that feeds it and any page that shows it may be different sessions.
+kept. Thread-safe: the page that feeds it and any page that shows it may be different sessions;
+they read it through :meth:`Lesson.snapshot` (:mod:`fer.snapshot`), taken under its lock.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import numpy as np
 
-from fer.faces import Face, mean_shares
+from fer.faces import Face, blend, label_of, mean_shares
 from fer.headline import CalmHeadline
 from fer.labels import LABELS
 from fer.mood import MoodTimeline
-from fer.seats import Reflow, SeatMap, seat_key
+from fer.seats import Layout, SeatMap, seat_key
+from fer.snapshot import Attention, LessonSnapshot, Moment, Reason, SeatMinute, SeatState
 
 NEGATIVE = ("angry", "disgust", "fear", "sad")
 _NEGATIVE_INDEX = [LABELS.index(label) for label in NEGATIVE]
@@ -37,7 +39,7 @@ RECORDING_START = datetime(2000, 1, 1, tzinfo=UTC)  # a recording's clock starts
 
 
 @dataclass
-class Seat:
+class _Seat:
     """One tile of the gallery and what is known of its student."""
 
     name: str
@@ -46,33 +48,20 @@ class Seat:
     probabilities: np.ndarray
     negative_since: float | None = None  # since when the seat's mood has been negative, if it is
 
-    def label(self) -> str:
-        return LABELS[int(self.probabilities.argmax())]
 
-
-@dataclass(frozen=True)
-class Attention:
-    """A seat that needs the teacher's attention now: why, and for how long (seconds)."""
+@dataclass
+class _Stretch:
+    """A stretch in which a seat needs attention, growing while it lasts."""
 
     seat: str
-    reason: str  # "negative" (angry, disgust, fear, sad) or "no face"
-    for_s: float
+    reason: Reason
+    start_s: float
+    end_s: float
     label: str = ""
 
 
 @dataclass
-class Moment:
-    """A stretch of the lesson in which a seat needed attention, in lesson seconds."""
-
-    seat: str
-    reason: str  # "negative" or "no face"
-    start_s: float
-    end_s: float
-    label: str = ""  # the seat's mood, for "negative"
-
-
-@dataclass
-class SeatMinute:
+class _Minute:
     frames: int = 0  # frames of the minute in which the seat's face was seen
     totals: np.ndarray = field(default_factory=lambda: np.zeros(len(LABELS)))
 
@@ -97,13 +86,13 @@ class Lesson:
         self.mood = MoodTimeline(max_seconds=max_seconds, start=0.0)
         self.seat_map = SeatMap()
         self.headline = CalmHeadline()
-        self.seats: dict[str, Seat] = {}
-        self.minutes: dict[tuple[int, int, str], SeatMinute] = {}  # (minute, layout, seat) -> sums
+        self.seats: dict[str, _Seat] = {}
+        self.minutes: dict[tuple[int, int, str], _Minute] = {}  # (minute, layout, seat) -> sums
         self.layout = 1  # the gallery's layouts are numbered: a seat's name is unique within one
         self.frames_per_minute: dict[int, int] = {}
         self.max_minutes = max_seconds // 60
-        self.moments: list[Moment] = []  # every stretch in which a seat needed attention
-        self._open: dict[tuple[str, str], Moment] = {}  # (seat, reason) -> its stretch going on now
+        self.moments: list[_Stretch] = []  # every stretch in which a seat needed attention
+        self._open: dict[tuple[str, Reason], _Stretch] = {}  # (seat, reason) -> its stretch going on now
         self.line = "No faces in view"
         self.frames = 0
         self.latest_s = 0.0
@@ -114,41 +103,35 @@ class Lesson:
         """A lesson analysed from the recording ``name``, in the recording's time."""
         return cls(started=RECORDING_START, attention=attention, source=name)
 
-    def clock(self, t: float) -> datetime:
-        """The teacher's wall-clock time ``t`` seconds into the lesson."""
-        return (self.started + timedelta(seconds=t)).astimezone(timezone(timedelta(minutes=self.utc_offset_min)))
-
-    def add(self, faces: list[Face], t: float) -> list[str | None]:
-        """Add one analysed frame's faces, seen ``t`` seconds into the lesson; the seat of each face."""
+    def add(self, faces: list[Face], t: float) -> list[Face]:
+        """Add one analysed frame's faces, seen ``t`` seconds into the lesson; the faces with their seats."""
         with self._lock:
             reflows = len(self.seat_map.reflows)
             tiles = self.seat_map.assign([f.box for f in faces], t)
             if len(self.seat_map.reflows) > reflows:
                 self.seats, self._open = {}, {}  # a new layout: the old seats are gone, none is left as a ghost
                 self.layout += 1
-            names = [tile.name if tile else None for tile in tiles]
-            for face, name in zip(faces, names, strict=True):
-                if name is not None:
-                    self._observe(name, face.probabilities, t)
-            seated = [f for f, n in zip(faces, names, strict=True) if n is not None]
+            faces = [replace(f, seat=tile.name if tile else None) for f, tile in zip(faces, tiles, strict=True)]
+            seated = [f for f in faces if f.seat is not None]
+            for face in seated:
+                self._observe(face.seat, face.probabilities, t)
             self.mood.update(seated, at=t)
             # The class's size is its seats with a face seen lately, not this frame's faces: a face
             # the cascade misses in one frame, or a student glancing away, does not change it.
             present = sum(t - seat.last_seen < self.attention.absent_s for seat in self.seats.values())
             self.line = self.headline.update(t, present, mean_shares(seated))
             self._update_attention(t)
-            self._count_minute(t, seated, names)
+            self._count_minute(t, seated)
             self.frames += 1
             self.latest_s = t
-            return names
+            return faces
 
     def _observe(self, name: str, probabilities: np.ndarray, t: float) -> None:
         seat = self.seats.get(name)
         if seat is None:
-            self.seats[name] = Seat(name, t, t, np.asarray(probabilities, float).copy())
+            self.seats[name] = _Seat(name, t, t, blend(None, probabilities, 1.0))
             return
-        a = self.attention.smoothing
-        seat.probabilities = a * np.asarray(probabilities, float) + (1 - a) * seat.probabilities
+        seat.probabilities = blend(seat.probabilities, probabilities, self.attention.smoothing)
         seat.last_seen = t
 
     def _update_attention(self, t: float) -> None:
@@ -156,11 +139,11 @@ class Lesson:
             absent = t - seat.last_seen >= self.attention.absent_s
             negative = seat.probabilities[_NEGATIVE_INDEX].sum() >= self.attention.negative_share and not absent
             seat.negative_since = (seat.negative_since if seat.negative_since is not None else t) if negative else None
-            self._note(seat, "no face", seat.last_seen if absent else None, t)
+            self._note(seat, Reason.NO_FACE, seat.last_seen if absent else None, t)
             lasting = negative and t - seat.negative_since >= self.attention.negative_s
-            self._note(seat, "negative", seat.negative_since if lasting else None, t)
+            self._note(seat, Reason.NEGATIVE, seat.negative_since if lasting else None, t)
 
-    def _note(self, seat: Seat, reason: str, since: float | None, t: float) -> None:
+    def _note(self, seat: _Seat, reason: Reason, since: float | None, t: float) -> None:
         """Open, extend or close the seat's stretch of needing attention for ``reason``."""
         key = (seat.name, reason)
         if since is None:
@@ -168,14 +151,15 @@ class Lesson:
         elif key in self._open:
             self._open[key].end_s = t
         else:
-            self._open[key] = Moment(seat.name, reason, since, t, seat.label() if reason == "negative" else "")
+            label = label_of(seat.probabilities) if reason is Reason.NEGATIVE else ""
+            self._open[key] = _Stretch(seat.name, reason, since, t, label)
             self.moments.append(self._open[key])
 
-    def _count_minute(self, t: float, seated: list[Face], names: list[str | None]) -> None:
+    def _count_minute(self, t: float, seated: list[Face]) -> None:
         minute = int(t // 60)
         self.frames_per_minute[minute] = self.frames_per_minute.get(minute, 0) + 1
-        for face, name in zip(seated, [n for n in names if n is not None], strict=True):
-            cell = self.minutes.setdefault((minute, self.layout, name), SeatMinute())
+        for face in seated:
+            cell = self.minutes.setdefault((minute, self.layout, face.seat), _Minute())
             cell.frames += 1
             cell.totals += face.probabilities
         while len(self.frames_per_minute) > self.max_minutes:  # bounded: the oldest minute goes
@@ -183,33 +167,44 @@ class Lesson:
             del self.frames_per_minute[oldest]
             self.minutes = {k: v for k, v in self.minutes.items() if k[0] != oldest}
 
-    def needs_attention(self) -> list[Attention]:
+    def layout_now(self) -> Layout | None:
+        """The gallery's tiles as learnt so far (an immutable value), without a whole snapshot."""
+        with self._lock:
+            return self.seat_map.layout
+
+    def snapshot(self) -> LessonSnapshot:
+        """The lesson as it is now, read under its lock: what the page, the report and the CSVs show."""
+        with self._lock:
+            seats = sorted(self.seats.values(), key=lambda s: seat_key(s.name))
+            cells = sorted(self.minutes.items(), key=lambda kv: (kv[0][0], kv[0][1], seat_key(kv[0][2])))
+            frames_in = self.frames_per_minute.get
+            return LessonSnapshot(
+                started=self.started,
+                utc_offset_min=self.utc_offset_min,
+                source=self.source,
+                frames=self.frames,
+                latest_s=self.latest_s,
+                line=self.line,
+                seats=tuple(SeatState(s.name, s.probabilities.copy(), s.first_seen, s.last_seen) for s in seats),
+                attention=tuple(self._attention(seats)),
+                moments=tuple(Moment(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in self.moments),
+                reflows=tuple(self.seat_map.reflows),
+                seconds=tuple(self.mood.seconds()),
+                minutes=tuple(
+                    SeatMinute(minute, layout, seat, c.frames, frames_in(minute, 0), c.totals / c.frames)
+                    for (minute, layout, seat), c in cells
+                ),
+                shares_now=self.mood.current()[1],
+                layout=self.seat_map.layout,
+            )
+
+    def _attention(self, seats: list[_Seat]) -> list[Attention]:
         """Seats whose mood has been negative for ``negative_s`` or more, and seats with no face."""
-        with self._lock:
-            now = self.latest_s
-            found = []
-            for seat in sorted(self.seats.values(), key=lambda s: seat_key(s.name)):
-                if now - seat.last_seen >= self.attention.absent_s:
-                    found.append(Attention(seat.name, "no face", now - seat.last_seen))
-                elif seat.negative_since is not None and now - seat.negative_since >= self.attention.negative_s:
-                    found.append(Attention(seat.name, "negative", now - seat.negative_since, seat.label()))
-            return found
-
-    def seat_rows(self) -> list[dict]:
-        """One row per seat: name, mood now, when first and last seen (lesson seconds)."""
-        with self._lock:
-            return [
-                {
-                    "seat": s.name,
-                    "label": s.label(),
-                    "score": float(s.probabilities.max()),
-                    "first_seen_s": s.first_seen,
-                    "last_seen_s": s.last_seen,
-                    "probabilities": s.probabilities.copy(),
-                }
-                for s in sorted(self.seats.values(), key=lambda s: seat_key(s.name))
-            ]
-
-    def reflows(self) -> list[Reflow]:
-        with self._lock:
-            return list(self.seat_map.reflows)
+        now, found = self.latest_s, []
+        for seat in seats:
+            if now - seat.last_seen >= self.attention.absent_s:
+                found.append(Attention(seat.name, Reason.NO_FACE, now - seat.last_seen))
+            elif seat.negative_since is not None and now - seat.negative_since >= self.attention.negative_s:
+                label = label_of(seat.probabilities)
+                found.append(Attention(seat.name, Reason.NEGATIVE, now - seat.negative_since, label))
+        return found

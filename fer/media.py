@@ -95,6 +95,8 @@ def read_jpeg_data_url(url: object, max_side: tuple[int, int] = SHARED_MAX_SIDE)
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise MediaError("a frame arrived damaged") from None
+    if not data:
+        raise MediaError("a frame arrived empty")
     bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         raise MediaError("a frame arrived that could not be decoded")

@@ -1,16 +1,25 @@
 """The model's files and its card: one module owns their names, their contents and their checks.
 
 ``model/`` holds ``emotion_cnn.keras`` (the trained Keras model), ``emotion_cnn.tflite`` (what the
-app serves) and ``metadata.json``, the :class:`ModelCard`. Each script owns one section of the
-card: ``export`` writes the card with its training record, ``quantize`` the ``quantization``
-section, ``evaluate`` the ``metrics``. :func:`read_model_files` checks the served file against the
-card (checksum, labels, input contract, face crop) before anything runs it.
+app serves) and ``metadata.json``, the :class:`ModelCard`: what serving and provenance need. Each
+command of ``scripts/training/`` owns one section of the card: ``export`` writes the card with its training
+summary, ``quantize`` the ``quantization`` section, ``evaluate`` the headline ``metrics``. The
+records of the lab live beside the card, not in it: the served run's epoch history
+(:data:`HISTORY_NAME`), every figure the evaluation measured (:data:`METRICS_NAME`) and the
+comparisons of runs of other settings (:data:`VARIANTS_NAME`). :func:`read_model_files` checks the
+served file against the card (checksum, labels, input contract, face crop) before anything runs it.
+
+The served file and the card are package data of ``fer`` (``fer.model_files``, which
+``pyproject.toml`` maps onto the checkout's ``model/``), so that an installed wheel finds them
+without the checkout; a checkout that is not installed (Heroku runs ``app.py`` from it) reads its
+``model/`` beside ``fer/``.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.resources
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -18,10 +27,27 @@ from pathlib import Path
 from fer.config import CropConfig
 from fer.labels import LABELS
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
+MODEL_PACKAGE = "fer.model_files"  # the served files as package data (pyproject.toml: model/)
+
+
+def served_model_dir() -> Path:
+    """The folder of the served files: the installed package data (in an editable install, the
+    checkout's ``model/``), or in a checkout that is not installed, the ``model/`` beside ``fer/``."""
+    try:
+        return Path(str(importlib.resources.files(MODEL_PACKAGE)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / "model"
+
+
+MODEL_DIR = served_model_dir()
 KERAS_NAME = "emotion_cnn.keras"
 TFLITE_NAME = "emotion_cnn.tflite"
 METADATA_NAME = "metadata.json"
+# Beside the card, not served: the lab's records of the served model (training.export, training.evaluate)
+# and of the runs it was compared with (training.variants).
+HISTORY_NAME = "history.json"  # the served run's history.json, epoch by epoch
+METRICS_NAME = "metrics.json"  # every figure of the evaluation: each split, view and label set, confusion matrices
+VARIANTS_NAME = "variants.json"  # comparisons by name of runs of other training settings
 INPUT_SHAPE = (48, 48, 1)
 #: How each face is shown to the model (fer.emotions): the app averages these views.
 VIEWS = (
@@ -75,19 +101,18 @@ class ModelCard:
     face_crop: dict = field(default_factory=face_crop)
     views: str = VIEWS
     parameters: int = 0
-    training: dict = field(default_factory=dict)  # scripts.export: the run's configuration, history, wall time
+    # training.export: the run's configuration, hardware, sittings, wall time and chosen epoch (its
+    # history epoch by epoch is HISTORY_NAME, beside the card)
+    training: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)  # file name -> {"sha256", "bytes"}
     exported: str = ""  # ISO time of the export
-    parity: dict = field(default_factory=dict)  # scripts.export: Keras vs TFLite on real faces
-    quantization: dict = field(default_factory=dict)  # scripts.quantize
-    metrics: dict = field(default_factory=dict)  # scripts.evaluate
-    # scripts.checkpoint: the next model's training while it spans sessions (where its checkpoint
+    parity: dict = field(default_factory=dict)  # training.export: Keras vs TFLite on real faces
+    quantization: dict = field(default_factory=dict)  # training.quantize
+    # training.evaluate: the headline figures (every figure is METRICS_NAME, beside the card)
+    metrics: dict = field(default_factory=dict)
+    # training.checkpoint: the next model's training while it spans sessions (where its checkpoint
     # is, each piece's hardware, epochs and wall time); gone once that model is exported.
     training_in_progress: dict = field(default_factory=dict)
-    # scripts.variants: comparisons by name ("targets", "widths", "fine-tune") of runs of other training
-    # settings on the same PublicTest faces (each run's settings, hardware, epochs, wall time and
-    # scores); kept across exports.
-    variants: dict = field(default_factory=dict)
 
     def with_file(self, name: str, data: bytes) -> ModelCard:
         """The card with ``name``'s checksum and size set to those of ``data``."""
@@ -170,5 +195,5 @@ def read_model_files(model_dir: str | Path = MODEL_DIR) -> ModelFiles:
 
 @functools.cache
 def shipped_model_files() -> ModelFiles:
-    """The verified files in the repository's ``model/``, read once per process and shared read-only."""
+    """The verified served files (:data:`MODEL_DIR`), read once per process and shared read-only."""
     return read_model_files(MODEL_DIR)

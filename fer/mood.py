@@ -91,11 +91,7 @@ class MoodTimeline:
 
     def overall(self) -> np.ndarray:
         """``(7,)``: each emotion's share among all the faces seen in the session (zeros if none)."""
-        rows = [r for r in self.seconds() if r.faces > 0]
-        if not rows:
-            return np.zeros(len(LABELS))
-        weights = np.array([r.faces * r.frames for r in rows])
-        return weights @ np.array([r.shares for r in rows]) / weights.sum()
+        return overall_shares(self.seconds())
 
     def to_csv(self) -> str:
         """The per-second table: second, frames, faces, then one share column per emotion."""
@@ -105,6 +101,15 @@ class MoodTimeline:
         for row in self.seconds():
             writer.writerow([row.second, row.frames, f"{row.faces:.3f}", *(f"{share:.4f}" for share in row.shares)])
         return out.getvalue()
+
+
+def overall_shares(seconds: Sequence[MoodSecond]) -> np.ndarray:
+    """``(7,)``: each emotion's share among all the faces of ``seconds``, each face counted once per frame."""
+    rows = [r for r in seconds if r.faces > 0]
+    if not rows:
+        return np.zeros(len(LABELS))
+    weights = np.array([r.faces * r.frames for r in rows])
+    return weights @ np.array([r.shares for r in rows]) / weights.sum()
 
 
 def _shares(totals: np.ndarray) -> np.ndarray:

@@ -74,9 +74,7 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *, show_probabilities: bo
     return bgr
 
 
-def draw_seats(
-    bgr: np.ndarray, faces: Sequence[Face], seats: Sequence[str | None], width: int = 1280, text_px: int = 15
-) -> np.ndarray:
+def draw_seats(bgr: np.ndarray, faces: Sequence[Face], width: int = 1280, text_px: int = 15) -> np.ndarray:
     """A copy of ``bgr`` no wider than ``width``, each face boxed and tagged "B3 happy".
 
     The frame is shrunk first and the tags drawn after at ``text_px`` pixels of text height,
@@ -86,11 +84,11 @@ def draw_seats(
     scale = min(1.0, width / bgr.shape[1])
     view = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else bgr.copy()
     font_scale = text_px / 22  # Hershey simplex: about 22 px of cap height at scale 1
-    for face, seat in zip(faces, seats, strict=True):
+    for face in faces:
         x, y, w, h = (round(v * scale) for v in face.box)
         color = COLORS_BGR[face.label]
         cv2.rectangle(view, (x, y), (x + w, y + h), color, 2)
-        text = face.label if seat is None else f"{seat} {face.label}"
+        text = face.label if face.seat is None else f"{face.seat} {face.label}"
         size = _tag_size(text, font_scale, 1)
         top = y - size[1] if y - size[1] >= 0 else y  # above the box, or inside its top at the frame's edge
         _label(view, text, max(0, min(x, view.shape[1] - size[0])), top, color, font_scale, 1, size)

@@ -1,32 +1,30 @@
-"""Photos and recorded lessons: faces with ids and seats per analysed frame, rows and their writers.
+"""Photos and recorded lessons: faces with ids and seats per analysed frame, and their rows.
 
 A recording is analysed as a stream, as the live path does: its sampled frames are searched whole
 for faces now and then (every :data:`RECORDING_SEARCH_S` seconds of video, and at once when a
 face is lost) and the faces are followed in between, so a student keeps one id, and one seat of
-the lesson's gallery, for the whole recording. Shared by the command line (``python -m fer
-analyze``) and the app's photo and video pages.
+the lesson's gallery, for the whole recording. :class:`RecordedLesson` is that analysis, shared
+by the command line (``python -m fer analyze``), the app's video page and the benchmark.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
 
 import cv2
 import numpy as np
 
-from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, StreamConfig
+from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, StreamConfig, gallery_detector
 from fer.faces import Face
 from fer.frame import FrameAnalyzer
 from fer.labels import LABELS
 from fer.lesson import Lesson
-from fer.media import VideoReader, VideoSample, encode_jpeg
+from fer.media import MediaError, VideoReader, VideoSample, encode_jpeg
 from fer.model_card import ModelFiles
 from fer.overlay import draw_faces, draw_seats
+from fer.seats import Layout
 from fer.stream import StreamAnalyzer
 from fer.tracking import FaceTracker
 
@@ -44,7 +42,6 @@ ROW_FIELDS = (
     "score",
     *(f"p_{label}" for label in LABELS),
 )
-FORMATS = ("csv", "json")
 
 
 RECORDING_SEARCH_S = 10.0  # seconds of video between whole-frame searches of a recording
@@ -56,8 +53,8 @@ EMPTY_SEATS_PER_SAMPLE = 4  # empty seats looked at per sample between searches
 class FrameResult:
     index: int  # frame number in the source (0 for a photo)
     time_s: float
-    faces: list[Face]
-    seats: list[str | None] | None = None  # each face's seat in the gallery, for a recording
+    faces: list[Face]  # with their ids, and for a recording their seats
+    seated: bool = False  # a recording's frame: its faces were given seats (a face may still have none)
 
 
 def analyze_photo(analyzer: FrameAnalyzer, bgr: np.ndarray) -> FrameResult:
@@ -94,18 +91,68 @@ def analyze_recording(
     and their seats. Raises :class:`~fer.media.MediaError` where the recording breaks off; what was
     analysed until then stays in ``lesson``. ``on_sample(result, sample)`` sees each sampled frame
     while it is in memory (for previews)."""
-    watch = EmptySeats(analyzer, cooldown=max(1, round(EMPTY_SEARCH_S / reader.every_s)))
+    empty = EmptySeats(analyzer, cooldown=max(1, round(EMPTY_SEARCH_S / reader.every_s)))
     for sample in reader:
         gray = sample.gray
-        faces = analyzer.analyze(gray)
-        result = FrameResult(sample.index, sample.time_s, faces, lesson.add(faces, sample.time_s))
-        if faces and lesson.seat_map.layout is None:
+        faces = lesson.add(analyzer.analyze(gray), sample.time_s)
+        result = FrameResult(sample.index, sample.time_s, faces, seated=True)
+        layout = lesson.layout_now()
+        if faces and layout is None:
             analyzer.search_next()  # the gallery's layout is being learnt: from whole searches
-        else:
-            watch.look(gray, lesson, result.seats)
+        elif layout is not None:
+            empty.look(gray, layout, faces)
         if on_sample is not None:
             on_sample(result, sample)
         yield result
+
+
+class RecordedLesson:
+    """One recording analysed as a lesson: its :class:`Lesson`, how far it got and what it cost.
+
+    Iterate :meth:`frames` to run it. Where the recording breaks off after some frames, the
+    analysis ends there and :attr:`broke_off` says why (what was analysed stays in the lesson);
+    a recording of which no frame can be read raises :class:`~fer.media.MediaError`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        reader: VideoReader,
+        files: ModelFiles | None = None,
+        detector: DetectorConfig = GALLERY_DETECTOR,
+    ) -> None:
+        self.name, self.reader = name, reader
+        self.lesson = Lesson.of_recording(name)
+        self.stream = recording_analyzer(files, reader.every_s, gallery_detector(detector))
+        self.samples = 0
+        self.seconds = 0.0  # wall time of the analysis
+        self.broke_off: str | None = None  # where and why the recording could not be read to its end
+
+    @property
+    def duration_s(self) -> float | None:
+        return self.reader.duration_s
+
+    def frames(self, on_sample: Callable[[FrameResult, VideoSample], None] | None = None) -> Iterator[FrameResult]:
+        started = time.perf_counter()
+        try:
+            for result in analyze_recording(self.stream, self.reader, self.lesson, on_sample=on_sample):
+                self.samples += 1
+                self.seconds = time.perf_counter() - started
+                yield result
+        except MediaError as err:
+            if not self.samples:
+                raise
+            self.broke_off = str(err).split(": ", 1)[-1]
+        self.seconds = time.perf_counter() - started
+
+    def progress(self, done_s: float) -> tuple[float | None, str]:
+        """How far the analysis is, 0..1 (None when the recording's length is unknown), and in words."""
+        total_s = self.duration_s
+        if not total_s:
+            return None, f"{done_s:.0f} s analysed"
+        done = min(1.0, done_s / total_s)
+        left = time_left(self.seconds, done)
+        return done, f"{done_s:.0f} of {total_s:.0f} s analysed" + (f", about {left:.0f} s left" if left else "")
 
 
 class EmptySeats:
@@ -119,12 +166,11 @@ class EmptySeats:
         self._turn = 0  # which empty seats are looked at next, when there are more than per_sample
         self._wait = 0  # samples until a face in an empty seat may ask for a search again
 
-    def look(self, gray: np.ndarray, lesson: Lesson, seats: list[str | None]) -> None:
+    def look(self, gray: np.ndarray, layout: Layout, faces: list[Face]) -> None:
         self._wait = max(0, self._wait - 1)
-        layout = lesson.seat_map.layout
-        if layout is None or self._wait or self.analyzer.searched_last:
+        if self._wait or self.analyzer.searched_last:
             return
-        taken = set(seats)
+        taken = {f.seat for f in faces}
         empty = [t for t in layout.tiles if t.name not in taken]
         if not empty:
             return
@@ -144,8 +190,7 @@ class EmptySeats:
 def face_rows(source: str, result: FrameResult) -> list[dict]:
     """One row per face, with the fields of :data:`ROW_FIELDS`."""
     rows = []
-    seats = result.seats or [None] * len(result.faces)
-    for face, seat in zip(result.faces, seats, strict=True):
+    for face in result.faces:
         x, y, w, h = face.box
         rows.append(
             {
@@ -153,7 +198,7 @@ def face_rows(source: str, result: FrameResult) -> list[dict]:
                 "frame": result.index,
                 "time_s": round(result.time_s, 3),
                 "face_id": face.id,
-                "seat": seat or "",
+                "seat": face.seat or "",
                 "x": x,
                 "y": y,
                 "w": w,
@@ -164,42 +209,6 @@ def face_rows(source: str, result: FrameResult) -> list[dict]:
             }
         )
     return rows
-
-
-class RowWriter:
-    """Streams rows (by default of :data:`ROW_FIELDS`) as CSV (header first) or as one JSON array."""
-
-    def __init__(self, out: TextIO, fmt: str = "csv", fields: Sequence[str] = ROW_FIELDS) -> None:
-        if fmt not in FORMATS:
-            raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
-        self.out, self.fmt, self.count = out, fmt, 0
-        if fmt == "csv":
-            self._csv = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-            self._csv.writeheader()
-        else:
-            out.write("[")
-
-    def write(self, rows: Sequence[dict]) -> None:
-        for row in rows:
-            if self.fmt == "csv":
-                self._csv.writerow(row)
-            else:
-                self.out.write(("," if self.count else "") + "\n" + json.dumps(row))
-            self.count += 1
-
-    def close(self) -> None:
-        if self.fmt == "json":
-            self.out.write("\n]\n" if self.count else "]\n")
-        self.out.flush()
-
-
-def rows_text(rows: Sequence[dict], fmt: str = "csv") -> str:
-    """Rows from :func:`face_rows` as CSV (header included) or JSON text."""
-    out = io.StringIO()
-    writer = RowWriter(out, fmt)
-    writer.write(rows)
-    writer.close()
-    return out.getvalue()
 
 
 def time_left(elapsed_s: float, done: float) -> float | None:
@@ -224,12 +233,12 @@ class Previews:
         if self.moments and result.time_s < self.moments[-1][0] + self.every_s:
             return
         bgr = sample.bgr
-        if result.seats is None:
+        if not result.seated:
             annotated = draw_faces(bgr.copy(), result.faces)
             scale = min(1.0, self.width / annotated.shape[1])
             small = cv2.resize(annotated, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         else:
-            small = draw_seats(bgr, result.faces, result.seats, self.width)
+            small = draw_seats(bgr, result.faces, self.width)
         self.moments.append((result.time_s, encode_jpeg(small, 80)))
         if len(self.moments) > self.limit:
             self.moments = self.moments[::2]

@@ -11,72 +11,57 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from html import escape
 
 import numpy as np
 
-from fer.labels import COLORS_BGR, LABELS
-from fer.lesson import Lesson
-from fer.seats import seat_key
+from fer.labels import HEX, LABELS
+from fer.snapshot import LessonSnapshot, duration
+from fer.tables import rows_text
 
-HEX = {label: "#{2:02x}{1:02x}{0:02x}".format(*COLORS_BGR[label]) for label in LABELS}
 TIMELINE_BINS = 120  # columns of the report's timeline at most
-
-
-def _csv(header: list[str], rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def class_csv(lesson: Lesson) -> str:
-    rows = [
-        [
-            lesson.clock(r.second).strftime("%H:%M:%S"),
-            r.second,
-            r.frames,
-            f"{r.faces:.2f}",
-            *(f"{v:.4f}" for v in r.shares),
-        ]
-        for r in lesson.mood.seconds()
-    ]
-    return _csv(["time", "second", "frames", "faces", *(f"share_{label}" for label in LABELS)], rows)
-
-
+CLASS_FIELDS = ("time", "second", "frames", "faces", *(f"share_{label}" for label in LABELS))
 SEAT_FIELDS = ("minute", "layout", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS))
 
 
-def seat_minutes(lesson: Lesson) -> list[dict]:
+def class_csv(lesson: LessonSnapshot) -> str:
+    """One row per second, with the fields of :data:`CLASS_FIELDS`."""
+    rows = [
+        {
+            "time": lesson.clock(r.second).strftime("%H:%M:%S"),
+            "second": r.second,
+            "frames": r.frames,
+            "faces": f"{r.faces:.2f}",
+            **{f"share_{label}": f"{v:.4f}" for label, v in zip(LABELS, r.shares, strict=True)},
+        }
+        for r in lesson.seconds
+    ]
+    return rows_text(rows, CLASS_FIELDS)
+
+
+def seat_minutes(lesson: LessonSnapshot) -> list[dict]:
     """One row per seat per minute, with the fields of :data:`SEAT_FIELDS`."""
-    rows = []
-    cells = sorted(lesson.minutes.items(), key=lambda kv: (kv[0][0], kv[0][1], seat_key(kv[0][2])))
-    for (minute, layout, seat), cell in cells:
-        mean = cell.totals / cell.frames
-        rows.append(
-            {
-                "minute": lesson.clock(minute * 60).strftime("%H:%M"),
-                "layout": layout,
-                "seat": seat,
-                "frames_seen": cell.frames,
-                "frames": lesson.frames_per_minute.get(minute, 0),
-                "label": LABELS[int(mean.argmax())],
-                **{f"p_{label}": round(float(v), 4) for label, v in zip(LABELS, mean, strict=True)},
-            }
-        )
-    return rows
+    return [
+        {
+            "minute": lesson.clock(m.minute * 60).strftime("%H:%M"),
+            "layout": m.layout,
+            "seat": m.seat,
+            "frames_seen": m.frames_seen,
+            "frames": m.frames,
+            "label": m.label,
+            **{f"p_{label}": round(float(v), 4) for label, v in zip(LABELS, m.probabilities, strict=True)},
+        }
+        for m in lesson.minutes
+    ]
 
 
-def seats_csv(lesson: Lesson) -> str:
-    rows = [[f"{v:.4f}" if isinstance(v, float) else v for v in row.values()] for row in seat_minutes(lesson)]
-    return _csv(list(SEAT_FIELDS), rows)
+def seats_csv(lesson: LessonSnapshot) -> str:
+    rows = [{k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()} for row in seat_minutes(lesson)]
+    return rows_text(rows, SEAT_FIELDS)
 
 
-def _timeline_svg(lesson: Lesson, width: int = 900, height: int = 220) -> str:
-    seconds = [r for r in lesson.mood.seconds() if r.faces > 0]
+def _timeline_svg(lesson: LessonSnapshot, width: int = 900, height: int = 220) -> str:
+    seconds = [r for r in lesson.seconds if r.faces > 0]
     if len(seconds) < 2:
         return "<p>Too short for a timeline.</p>"
     t = np.array([r.second for r in seconds], float)
@@ -127,32 +112,27 @@ def _bars(shares: np.ndarray) -> str:
     return f"<table>{rows}</table>"
 
 
-def _duration(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    return f"{minutes} min" if minutes >= 1 else f"{round(seconds)} s"
-
-
-def report_html(lesson: Lesson) -> str:
+def report_html(lesson: LessonSnapshot) -> str:
     """The lesson's report: one HTML file, readable offline and printable."""
     start, end = lesson.clock(0), lesson.clock(lesson.latest_s)
-    seats = lesson.seat_rows()
+    seats = lesson.seats
     seat_rows = "".join(
-        f"<tr><td>{escape(s['seat'])}</td><td>{lesson.clock(s['first_seen_s']):%H:%M:%S}</td>"
-        f"<td>{lesson.clock(s['last_seen_s']):%H:%M:%S}</td><td>{escape(s['label'])}</td>"
-        + "".join(f"<td>{p:.0%}</td>" for p in s["probabilities"])
+        f"<tr><td>{escape(s.name)}</td><td>{lesson.clock(s.first_seen_s):%H:%M:%S}</td>"
+        f"<td>{lesson.clock(s.last_seen_s):%H:%M:%S}</td><td>{escape(s.label)}</td>"
+        + "".join(f"<td>{p:.0%}</td>" for p in s.probabilities)
         + "</tr>"
         for s in seats
     )
     moments = "".join(
-        f"<tr><td>{escape(m.seat)}</td><td>{escape(m.reason + (f' ({m.label})' if m.label else ''))}</td>"
+        f"<tr><td>{escape(m.seat)}</td><td>{escape(m.why)}</td>"
         f"<td>{lesson.clock(m.start_s):%H:%M:%S}</td><td>{lesson.clock(m.end_s):%H:%M:%S}</td>"
-        f"<td>{_duration(m.end_s - m.start_s)}</td></tr>"
+        f"<td>{duration(m.end_s - m.start_s)}</td></tr>"
         for m in lesson.moments
     ) or ('<tr><td colspan="5">None: no seat stayed negative or without a face for long.</td></tr>')
     reflows = "".join(
         f"<li>{lesson.clock(r.time_s):%H:%M:%S}: the gallery changed from "
         f"{r.before[0]}x{r.before[1]} to {r.after[0]}x{r.after[1]}; seats were named afresh</li>"
-        for r in lesson.reflows()
+        for r in lesson.reflows
     )
     header = "".join(f"<th>{label}</th>" for label in LABELS)
     if lesson.source:
@@ -173,12 +153,12 @@ td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; fon
 </style></head><body>
 <h1>Class mood: {heading}</h1>
 <p><strong>{escape(lesson.line)}</strong> (at the end). {lesson.frames} frames analysed over
-{_duration(lesson.latest_s)}; {len(seats)} seats.</p>
+{duration(lesson.latest_s)}; {len(seats)} seats.</p>
 <h2>The class over the lesson</h2>
 <p>{_legend()}</p>
 {_timeline_svg(lesson)}
 <h2>Share of each emotion over the lesson</h2>
-{_bars(lesson.mood.overall())}
+{_bars(lesson.overall())}
 <h2>Needs attention</h2>
 <table><tr><th>seat</th><th>why</th><th>from</th><th>to</th><th>for</th></tr>{moments}</table>
 <h2>Seats</h2>

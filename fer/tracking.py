@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fer.faces import Box, Face
+from fer.faces import Box, Face, blend
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,7 @@ class Track:
 
     def observe(self, probabilities: np.ndarray, smoothing: float, frame: int = -1) -> None:
         """Blend a new classification in: ``smoothing`` is the weight of the new one."""
-        if self.probabilities is None:
-            self.probabilities = np.asarray(probabilities, np.float64)
-        else:
-            self.probabilities = smoothing * probabilities + (1 - smoothing) * self.probabilities
+        self.probabilities = blend(self.probabilities, probabilities, smoothing)
         self.classified += 1
         self.classified_at = frame
 

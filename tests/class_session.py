@@ -1,7 +1,7 @@
 """Drive the class page in a real Chromium that shares a real "video call" tab (run by test_class_browser.py).
 
 Serves a call page (a gallery of real faces_wild photos, the shared face video playing in one
-tile; scripts/call_gallery.py) and app.py on 127.0.0.1, opens the call in one tab and the app in
+tile; tests/fixtures/galleries.py) and app.py on 127.0.0.1, opens the call in one tab and the app in
 another, presses "Share the call" (Chromium picks the call's tab by its title, no dialog) and
 records what the page shows: the size the server receives, the faces, the headline, the seats;
 then downloads the report and CSVs, reloads, reflows the gallery, stops and switches modes.
@@ -41,7 +41,7 @@ def serve_call(folder: Path) -> http.server.ThreadingHTTPServer:
 
 
 def call_page(folder: Path, faces: int) -> None:
-    from scripts.call_gallery import CALL_TILES, write_call_page
+    from tests.fixtures.galleries import CALL_TILES, write_call_page
 
     folder.mkdir(parents=True, exist_ok=True)
     webm = folder / "singer.webm"  # Debian's Chromium plays WebM, not H.264

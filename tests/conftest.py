@@ -1,4 +1,8 @@
-"""Shared fixtures: paths to the real data beside the checkout, and small real-face samples."""
+"""Shared fixtures: paths to the real data beside the checkout, and small real-face samples.
+
+A test that needs the data skips on a fresh clone, where ``../shared/data`` is absent, and fails
+where the folder is there without the file (``helpers.shared_data``).
+"""
 
 from __future__ import annotations
 
@@ -11,28 +15,29 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import SHARED
+from helpers import SHARED, shared_data
 
-from scripts.common import video_frames
+from tests.fixtures import video_frames
 
 FER_TAR = SHARED / "fer2013" / "fer2013-images.tar.gz"
 FER_CSV = SHARED / "fer2013" / "fer2013_first1167rows.csv.gz"
+WILD_LABELS = SHARED / "faces_wild" / "labels.csv"
 
 
-def _require(path: Path) -> Path:
-    # Real data is part of the test suite: its absence is a failure, never a skip.
-    assert path.exists(), f"test data missing: {path} (the shared data folder must sit beside the checkout)"
-    return path
+def pytest_report_header() -> str | None:
+    if not SHARED.is_dir():
+        return f"no shared data at {SHARED} (a fresh clone?): the tests that need it skip"
+    return None
 
 
 @pytest.fixture(scope="session")
 def fer_tar() -> Path:
-    return _require(FER_TAR)
+    return shared_data(FER_TAR)
 
 
 @pytest.fixture(scope="session")
 def fer_csv() -> Path:
-    return _require(FER_CSV)
+    return shared_data(FER_CSV)
 
 
 @pytest.fixture(scope="session")
@@ -65,17 +70,24 @@ VIDEO_MP4 = SHARED / "video" / "short_hamilton_clip.mp4"
 
 @pytest.fixture(scope="session")
 def video_path() -> Path:
-    return _require(VIDEO_MP4)
+    return shared_data(VIDEO_MP4)
 
 
 @pytest.fixture(scope="session")
 def lesson_recording(tmp_path_factory) -> Path:
     """A 75 s 1280x720 recording of a call (10 frames a second): a 5x5 gallery of real faces, B2's
-    camera off from 20 s, a reflow to 4x4 at 60 s (scripts/lesson_video.py TEST_LESSON)."""
-    from scripts.lesson_video import TEST_LESSON, TEST_LESSON_S, write_lesson
+    camera off from 20 s, a reflow to 4x4 at 60 s (tests/fixtures/lesson_video.py TEST_LESSON)."""
+    from tests.fixtures.lesson_video import TEST_LESSON, TEST_LESSON_S, write_lesson
 
-    _require(VIDEO_MP4)
+    shared_data(VIDEO_MP4)  # the video tile
+    shared_data(WILD_LABELS)  # the gallery's photos
     return write_lesson(tmp_path_factory.mktemp("lesson") / "lesson.mp4", TEST_LESSON, TEST_LESSON_S, fps=10)
+
+
+@pytest.fixture(scope="session")
+def wild_photo() -> Path:
+    """A real 350x350 photo of ``faces_wild``, as a user has them."""
+    return shared_data(SHARED / "faces_wild" / "images" / "Al_Sharpton_0003.jpg")
 
 
 @pytest.fixture(scope="session")

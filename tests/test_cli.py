@@ -49,6 +49,15 @@ def test_help_documents_the_command():
     assert run_cli("--help").returncode == 0
 
 
+def test_a_photo_prints_its_rows_and_nothing_of_the_runtime(wild_photo):
+    done = run_cli("analyze", str(wild_photo))
+    assert done.returncode == 0, done.stderr
+    assert "XNNPACK" not in done.stderr  # LiteRT's notice of its CPU delegate is dropped
+    assert done.stderr == ""  # and a photo has no progress bar: nothing else is said either
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert rows and {r["source"] for r in rows} == {str(wild_photo)}
+
+
 def test_photo_as_json(media_dir):
     done = run_cli("analyze", str(media_dir / "astronaut.jpg"), "--format", "json")
     assert done.returncode == 0, done.stderr

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from scripts.common import rss_mb
+from scripts.bench.sessions import rss_mb
 
 HEROKU_RAM_MB = 512  # a basic dyno's memory
 # What the streaming library would fetch TURN servers with: kept out of the server's environment

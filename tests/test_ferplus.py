@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import SHARED
+from helpers import SHARED, shared_data
 
 from fer.ferplus import HEADER, VOTE_COLUMNS, VotesError, load_votes, majority_labels, soft_targets
 from fer.labels import LABELS, SPLITS
@@ -116,8 +116,7 @@ def test_majority_labels_map_each_column_and_leave_out_ties_and_non_classes():
 
 @pytest.fixture(scope="module")
 def votes():
-    assert VOTES_CSV.exists(), f"test data missing: {VOTES_CSV}"
-    return load_votes(VOTES_CSV)
+    return load_votes(shared_data(VOTES_CSV))
 
 
 def test_the_real_votes_file(votes):

@@ -16,6 +16,7 @@ from fer.labels import LABELS
 from fer.lesson import AttentionConfig, Lesson
 from fer.lessons import LessonStore, StoreFull
 from fer.report import class_csv, report_html, seats_csv
+from fer.snapshot import Reason
 
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 
@@ -87,32 +88,53 @@ def test_seats_moods_and_attention():
     boxes = grid_boxes(5, 5)
     # A1 is sad throughout; the others neutral.
     t = feed(lesson, boxes, lambda i: "sad" if i == 0 else "neutral", 90)
-    rows = lesson.seat_rows()
-    assert len(rows) == 25 and rows[0]["seat"] == "A1" and rows[0]["label"] == "sad"
-    assert {r["label"] for r in rows[1:]} == {"neutral"}
-    attention = lesson.needs_attention()
-    assert [(a.seat, a.reason, a.label) for a in attention] == [("A1", "negative", "sad")]
-    assert attention[0].for_s >= 60
+    rows = lesson.snapshot().seats
+    assert len(rows) == 25 and rows[0].name == "A1" and rows[0].label == "sad"
+    assert {r.label for r in rows[1:]} == {"neutral"}
+    attention = lesson.snapshot().attention
+    assert [(a.seat, a.reason, a.label) for a in attention] == [("A1", Reason.NEGATIVE, "sad")]
+    assert attention[0].for_s >= 60 and attention[0].why == "looked sad"
     # B2 (index 6) leaves: after absent_s it is a seat with no face, and its seat stays.
     t = feed(lesson, boxes[:6] + boxes[7:], lambda i: "sad" if i == 0 else "neutral", 70, start=t)
-    attention = {a.seat: a for a in lesson.needs_attention()}
-    assert attention["B2"].reason == "no face" and attention["B2"].for_s >= 20
-    assert len(lesson.seat_rows()) == 25
-    assert [(m.seat, m.reason) for m in lesson.moments] == [("A1", "negative"), ("B2", "no face")]
-    assert lesson.line == "24 faces · mostly neutral"
+    snapshot = lesson.snapshot()
+    attention = {a.seat: a for a in snapshot.attention}
+    assert attention["B2"].reason is Reason.NO_FACE and attention["B2"].for_s >= 20
+    assert len(snapshot.seats) == 25
+    assert [(m.seat, m.reason) for m in snapshot.moments] == [("A1", Reason.NEGATIVE), ("B2", Reason.NO_FACE)]
+    assert snapshot.line == "24 faces · mostly neutral"
+
+
+def test_faces_come_back_with_their_seats():
+    lesson = Lesson(START)
+    faces = [make_face(b, "happy", 0.8) for b in grid_boxes(3, 3)]
+    for t in range(3):  # the layout is learnt from a few frames
+        seated = lesson.add(faces, t / 2)
+    assert [f.box for f in seated] == [f.box for f in faces] and all(f.seat is None for f in faces)
+    assert [f.seat for f in seated] == ["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3"]
+
+
+def test_a_snapshot_stays_as_it_was_taken():
+    lesson = Lesson(START)
+    t = feed(lesson, grid_boxes(2, 2), lambda i: "happy", 5)
+    before = lesson.snapshot()
+    feed(lesson, grid_boxes(2, 2), lambda i: "sad", 5, start=t)
+    assert before.frames == 10 and {s.label for s in before.seats} == {"happy"}
+    assert lesson.snapshot().frames == 20 and len(before.seconds) == 5
 
 
 def test_a_reflow_leaves_no_ghost_seats():
     lesson = Lesson(START)
     t = feed(lesson, grid_boxes(5, 5), lambda i: "neutral", 10)
     feed(lesson, grid_boxes(4, 4), lambda i: "happy", 10, start=t)
-    assert len(lesson.reflows()) == 1 and len(lesson.seat_rows()) == 16
-    assert lesson.needs_attention() == []
+    snapshot = lesson.snapshot()
+    assert len(snapshot.reflows) == 1 and len(snapshot.seats) == 16
+    assert snapshot.attention == ()
 
 
 def test_reports_in_clock_time_with_one_row_per_seat():
     lesson = Lesson(START, utc_offset_min=60)  # the teacher's clock is an hour ahead of UTC
     feed(lesson, grid_boxes(5, 5), lambda i: "happy" if i % 2 else "neutral", 30)
+    lesson = lesson.snapshot()
     per_second = list(csv.DictReader(io.StringIO(class_csv(lesson))))
     assert per_second[0]["time"] == "10:00:00" and per_second[-1]["time"] == "10:00:29" and len(per_second) == 30
     assert float(per_second[5]["faces"]) == 25

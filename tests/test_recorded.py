@@ -10,7 +10,8 @@ import av
 import numpy as np
 import pytest
 
-from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
+from fer import AnalyzerConfig, FrameAnalyzer
+from fer.config import HIGH_SENSITIVITY
 from fer.lesson import Lesson
 from fer.media import VideoReader, VideoSample
 from fer.recorded import (
@@ -21,12 +22,12 @@ from fer.recorded import (
     analyze_recording,
     face_rows,
     recording_analyzer,
-    rows_text,
     time_left,
 )
-from scripts.gallery import build_gallery, score_gallery
+from fer.tables import rows_text
+from tests.fixtures.galleries import build_gallery, score_gallery
 
-HIGH = AnalyzerConfig(detector=DetectorConfig(scale_factor=1.05, min_neighbors=3))
+HIGH = AnalyzerConfig(detector=HIGH_SENSITIVITY)
 
 
 @pytest.mark.parametrize(
@@ -57,8 +58,9 @@ def test_a_recording_is_analysed_as_a_stream_into_a_lesson(video_path):
     assert times[0] == 0 and times[-1] > 8.9 and 0.2 <= np.diff(times).min() and np.diff(times).max() < 0.4
     assert abs(np.diff(times).mean() - 0.25) < 0.01  # on schedule
     assert seen == [(360, 640)] * len(results)
-    assert [row.second for row in lesson.mood.seconds()] == list(range(10))  # video time, not wall time
-    assert f"{lesson.clock(9):%H:%M:%S}" == "00:00:09"  # the recording's own clock
+    snapshot = lesson.snapshot()
+    assert [row.second for row in snapshot.seconds] == list(range(10))  # video time, not wall time
+    assert f"{snapshot.clock(9):%H:%M:%S}" == "00:00:09"  # the recording's own clock
     # One singer, followed between searches: the same id from sample to sample while he is in
     # view (a new one only after he turned away), and one seat for the whole clip.
     faces = [f for r in results for f in r.faces]
@@ -66,16 +68,17 @@ def test_a_recording_is_analysed_as_a_stream_into_a_lesson(video_path):
     for before, after in zip(results, results[1:], strict=False):
         if before.faces and after.faces:
             assert before.faces[0].id == after.faces[0].id
-    seats = {s for r in results for s in r.seats}
+    seats = {f.seat for r in results for f in r.faces}
     assert "A1" in seats and seats <= {"A1", None}
     rows = [row for r in results for row in face_rows("clip.mp4", r)]
     assert rows and all(list(row) == list(ROW_FIELDS) for row in rows)
-    table = list(csv.DictReader(io.StringIO(rows_text(rows))))
+    table = list(csv.DictReader(io.StringIO(rows_text(rows, ROW_FIELDS))))
     assert len(table) == len(rows) and table[0]["source"] == "clip.mp4"
-    assert rows_text([]) == ",".join(ROW_FIELDS) + "\n"
-    assert json.loads(rows_text(rows, "json")) == rows and json.loads(rows_text([], "json")) == []
+    assert rows_text([], ROW_FIELDS) == ",".join(ROW_FIELDS) + "\n"
+    assert json.loads(rows_text(rows, ROW_FIELDS, "json")) == rows
+    assert json.loads(rows_text([], ROW_FIELDS, "json")) == []
     with pytest.raises(ValueError, match="format"):
-        rows_text(rows, "xml")
+        rows_text(rows, ROW_FIELDS, "xml")
 
 
 def test_time_left():

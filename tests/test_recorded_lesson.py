@@ -1,6 +1,6 @@
 """A recorded lesson, built from real faces, through the command line, the video page and the library.
 
-The recording (conftest ``lesson_recording``; scripts/lesson_video.py ``TEST_LESSON``): a 5x5
+The recording (conftest ``lesson_recording``; tests/fixtures/lesson_video.py ``TEST_LESSON``): a 5x5
 gallery of real faces_wild photos with the shared face video in its last tile; the student in B2
 turns the camera off at 20 s; at 60 s the gallery reflows to 4x4; it ends at 75 s.
 """
@@ -19,10 +19,9 @@ from helpers import ROOT
 from streamlit.testing.v1 import AppTest
 from test_cli import run_cli
 
-from fer.lesson import Lesson
 from fer.media import VideoReader
-from fer.recorded import analyze_recording, recording_analyzer
-from scripts.lesson_video import remux
+from fer.recorded import RecordedLesson
+from tests.fixtures.lesson_video import remux
 
 
 def rows_of(text: str) -> list[dict]:
@@ -116,18 +115,17 @@ def test_a_file_cut_short_says_how_far_it_got_and_keeps_what_was_analysed(lesson
 
 
 def test_stopping_an_analysis_frees_its_memory(lesson_recording):
-    lesson = Lesson.of_recording("lesson.mp4")
-    analyzer = recording_analyzer()
     reader = VideoReader(lesson_recording, 0.5)
-    results = analyze_recording(analyzer, reader, lesson)
+    analysis = RecordedLesson("lesson.mp4", reader)
+    results = analysis.frames()
     for _, result in zip(range(10), results, strict=False):  # noqa: B007 - the latest result is kept
         pass
-    gone = [weakref.ref(x) for x in (lesson, analyzer, reader, result)]
+    gone = [weakref.ref(x) for x in (analysis, analysis.lesson, analysis.stream, reader, result)]
     results.close()  # what Cancel does: the page's run stops where it is
     reader.close()
-    del lesson, analyzer, reader, results, result
+    del analysis, reader, results, result
     gc.collect()
-    assert [ref() for ref in gone] == [None] * 4
+    assert [ref() for ref in gone] == [None] * 5
 
 
 def analysed_on_the_page(recording) -> AppTest:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
-from helpers import ROOT, SHARED
+from helpers import ROOT, SHARED, shared_data
 
 from fer.classifier import EmotionClassifier
 from fer.config import CropConfig
 from fer.emotions import mirror, zoom
 from fer.ferplus import load_votes, majority_labels
 from fer.labels import LABELS
-from fer.metrics import classification_report
+from fer.metrics import Report, classification_report
 from fer.model import ModelConfig, build_model
 from fer.model_card import (
+    HISTORY_NAME,
     KERAS_NAME,
+    METADATA_NAME,
+    METRICS_NAME,
     MODEL_DIR,
     TFLITE_NAME,
+    VARIANTS_NAME,
     VIEWS,
     ModelCard,
     face_crop,
@@ -24,11 +30,36 @@ from fer.model_card import (
     shipped_model_files,
 )
 from fer.preprocessing import model_input
-from scripts.evaluate import readme_table
-from scripts.faces_wild import score_faces_wild
+from scripts.training.evaluate import headline, readme_table
+from scripts.training.faces_wild import score_faces_wild
 
 VOTES_CSV = SHARED / "fer2013" / "ferplus_votes.csv"
+WILD_LABELS = SHARED / "faces_wild" / "labels.csv"
 SPLITS = ("PublicTest", "PrivateTest")
+
+# Faces (or photos) that may come out otherwise here than on the machine that wrote the card: the
+# int8 kernels and OpenCV's cascade use the CPU's own vector instructions, which may round
+# differently on another CPU, so a face at a decision boundary (or a box at the cascade's limit)
+# can change sides. Every figure below is held to the card within this many faces.
+CPU_SLACK = 2
+INT8_STEP = 1 / 256  # the int8 model's output comes in these steps: one of them, for the same reason
+
+
+def within_slack(fresh: float, claimed: float, n: int) -> bool:
+    """Whether a share of ``n`` faces is the card's (rounded to 4 places there) within CPU_SLACK faces."""
+    return abs(fresh - claimed) * n <= CPU_SLACK + n * 5e-5
+
+
+def faces_moved(fresh: np.ndarray, claimed: list[list[int]]) -> int:
+    """Faces in another cell of the confusion matrix than on the card (each moved face changes two)."""
+    return int(np.abs(fresh - np.array(claimed)).sum()) // 2
+
+
+def report_of(confusion: list[list[int]]) -> Report:
+    """The report of the faces a confusion matrix counts."""
+    cells = np.array(confusion).ravel()
+    k = len(confusion)
+    return classification_report(np.repeat(np.arange(k * k) // k, cells), np.repeat(np.arange(k * k) % k, cells))
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +105,8 @@ def test_int8_file_agrees_with_the_float_keras_model_as_the_card_claims(fer_face
     keras_probs = model.predict(faces, batch_size=256, verbose=0)
     lite_probs = EmotionClassifier(shipped_model_files())(faces)
     same = float((keras_probs.argmax(1) == lite_probs.argmax(1)).mean())
-    assert round(same, 4) == claimed["same_label"] and same >= 0.97
-    assert np.abs(keras_probs - lite_probs).max() == pytest.approx(claimed["max_abs_diff"], abs=1e-4)
+    assert within_slack(same, claimed["same_label"], len(faces)) and same >= 0.97
+    assert np.abs(keras_probs - lite_probs).max() == pytest.approx(claimed["max_abs_diff"], abs=INT8_STEP)
 
 
 def predictions(classify, faces: np.ndarray) -> dict[str, np.ndarray]:
@@ -92,10 +123,10 @@ def predictions(classify, faces: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
-    votes = load_votes(VOTES_CSV)
+    votes = load_votes(shared_data(VOTES_CSV))
     classify = EmotionClassifier(shipped_model_files())
-    metrics = card.metrics
-    assert metrics["served"] == "served_views"
+    metrics = json.loads((MODEL_DIR / METRICS_NAME).read_text())  # every figure; the card has their headline
+    assert card.metrics == headline(metrics) and metrics["served"] == "served_views"
     for split in SPLITS:
         part = fer_faces.split(split)
         majority = majority_labels(votes.aligned(part.names))
@@ -107,22 +138,33 @@ def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
                 ("ferplus", classification_report(majority[rated], predicted[rated])),
             ):
                 claimed = metrics[label_set][split][view]
-                assert (round(report.accuracy, 4), round(report.macro_f1, 4)) == (
+                assert faces_moved(report.confusion, claimed["confusion"]) <= CPU_SLACK
+                carded = report_of(claimed["confusion"])  # the card's figures are its matrix's
+                assert (round(carded.accuracy, 4), round(carded.macro_f1, 4)) == (
                     claimed["accuracy"],
                     claimed["macro_f1"],
                 )
-                assert report.confusion.tolist() == claimed["confusion"]
                 if split == "PrivateTest" and view == "served_views" and label_set == "fer2013":
-                    served = report
+                    served, served_carded = report, carded
     assert served.recall["disgust"] > 0
     readme = (ROOT / "README.md").read_text()
-    assert f"{served.accuracy:.1%}" in readme and f"{served.macro_f1:.3f}" in readme
-    assert readme_table(metrics) in readme  # the table scripts.evaluate wrote, unedited
+    assert f"{served_carded.accuracy:.1%}" in readme and f"{served_carded.macro_f1:.3f}" in readme
+    assert readme_table(metrics) in readme  # the table training.evaluate wrote, unedited
 
 
 def test_faces_wild_figure_is_what_the_card_claims(card):
+    shared_data(WILD_LABELS)
     fresh, claimed = score_faces_wild(MODEL_DIR), card.metrics["faces_wild"]
-    # Within two photos of the card: the cascade's borderline boxes may differ on another CPU.
     assert fresh["photos"] == claimed["photos"] == 311
-    assert abs(fresh["faces_found"] - claimed["faces_found"]) <= 2
-    assert abs(fresh["accuracy"] - claimed["accuracy"]) * fresh["photos"] <= 2 + 1e-6
+    assert abs(fresh["faces_found"] - claimed["faces_found"]) <= CPU_SLACK
+    assert within_slack(fresh["accuracy"], claimed["accuracy"], fresh["photos"])
+
+
+def test_the_card_holds_what_serving_and_provenance_need(card):
+    # The lab's records live beside the card, not in it: the run's epochs and the comparisons of runs.
+    assert (MODEL_DIR / METADATA_NAME).stat().st_size <= 20_000
+    history = json.loads((MODEL_DIR / HISTORY_NAME).read_text())
+    assert [h["epoch"] for h in history] == list(range(1, card.training["epochs_run"] + 1))
+    assert max(history, key=lambda h: h[card.training["selection"]])["epoch"] == card.training["best_epoch"]
+    assert history[-1]["wall_s"] == card.training["wall_time_s"]
+    assert set(json.loads((MODEL_DIR / VARIANTS_NAME).read_text())) == {"targets", "widths", "fine-tune"}

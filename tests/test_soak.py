@@ -9,7 +9,7 @@ import pytest
 
 from fer.live import LiveAnnotator
 from fer.stream import StreamAnalyzer
-from scripts.common import rss_mb
+from scripts.bench.sessions import rss_mb
 
 FRAMES = 20_000
 WARM_UP = 1_000

@@ -83,7 +83,7 @@ def test_new_detection_settings_search_at_once(served, consecutive_frames):
 
 
 def test_faces_alternate_views_and_take_turns_within_the_budget(served, fer_faces):
-    from scripts.gallery import build_gallery
+    from tests.fixtures.galleries import build_gallery
 
     gallery = build_gallery(fer_faces.split("PrivateTest").faces, frontal=True)
     recording = RecordingClassifier(served)

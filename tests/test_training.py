@@ -1,4 +1,4 @@
-"""The real training, export, quantisation and evaluation scripts on a few hundred real FER2013 faces."""
+"""The real training, export, quantisation and evaluation commands on a few hundred real FER2013 faces."""
 
 from __future__ import annotations
 
@@ -9,31 +9,54 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers import ROOT
+from helpers import ROOT, shared_data
 
 from fer.classifier import EmotionClassifier
 from fer.data import FerData
 from fer.ferplus import load_votes, soft_targets
 from fer.labels import LABELS
-from fer.model_card import KERAS_NAME, TFLITE_NAME, face_crop, read_model_files, sha256
-from scripts.common import DEFAULT_VOTES, machine
-from scripts.export import pieces
-from scripts.train import TrainConfig
-from scripts.training import prepare
+from fer.model_card import (
+    HISTORY_NAME,
+    KERAS_NAME,
+    METRICS_NAME,
+    TFLITE_NAME,
+    VARIANTS_NAME,
+    face_crop,
+    read_model_files,
+    sha256,
+)
+from scripts.training.common import DEFAULT_VOTES, machine
+from scripts.training.evaluate import headline
+from scripts.training.export import pieces
+from scripts.training.fit import TrainConfig, parse_args
+from scripts.training.targets import prepare
 
 HISTORY_KEYS = {"epoch", "loss", "accuracy", "val_loss", "public_ferplus", "public_fer2013", "lr", "wall_s"}
 
 
 def run_script(name: str, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", f"scripts.{name}", *args], cwd=ROOT, capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", f"scripts.training.{name}", *args], cwd=ROOT, capture_output=True, text=True, timeout=900
     )
-    assert done.returncode == 0, f"scripts.{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, f"scripts.training.{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
 
 
+def test_a_run_starts_from_scratch_from_where_it_stopped_or_from_a_classifier(tmp_path):
+    classifier = tmp_path / "best.keras"
+    classifier.write_bytes(b"")
+    for words, init_from in (
+        ([], "scratch"),
+        (["--init-from", "resume"], "resume"),
+        (["--init-from", str(classifier)], str(classifier)),
+    ):
+        assert parse_args(["--run", "r", *words])[0].init_from == init_from
+    with pytest.raises(SystemExit):  # neither word nor file: refused before anything loads
+        parse_args(["--run", "r", "--init-from", "resmue"])
+
+
 def test_training_targets_leave_out_the_faces_the_crowd_gave_no_class():
-    votes = load_votes(DEFAULT_VOTES)
+    votes = load_votes(shared_data(DEFAULT_VOTES))
     names = votes.paths[votes.splits == "Training"][:300]
     data = FerData(
         np.zeros((len(names), 48, 48), np.uint8),
@@ -58,7 +81,7 @@ def trained(fer_tar, tmp_path_factory):
     folder, and its history and config as the first piece left them."""
     run = tmp_path_factory.mktemp("run")
     first = run_script(
-        "train",
+        "fit",
         "--run",
         str(run),
         "--data",
@@ -77,7 +100,7 @@ def trained(fer_tar, tmp_path_factory):
     assert "epoch   1" in first and "stopped after epoch 1 of 2" in first
     assert not (run / "summary.json").exists()
     history, config = (run / "history.json").read_text(), (run / "config.json").read_text()
-    second = run_script("train", "--run", str(run), "--resume")
+    second = run_script("fit", "--run", str(run), "--init-from", "resume")
     assert "resuming" in second and "epoch   2" in second and "epoch   1 " not in second
     return run, json.loads(history), config
 
@@ -119,7 +142,15 @@ def test_a_run_can_start_from_a_trained_classifier(trained, fer_tar, tmp_path):
     common = ["--data", str(fer_tar), "--epochs", "1", "--warmup-epochs", "0", "--limit", "256", "--batch-size", "32"]
     # At a learning rate of 0 only BatchNorm's running statistics move: the kernels are the start's.
     printed = run_script(
-        "train", "--run", str(tuned), "--init", str(run / "best.keras"), "--learning-rate", "0", "--no-erasing", *common
+        "fit",
+        "--run",
+        str(tuned),
+        "--init-from",
+        str(run / "best.keras"),
+        "--learning-rate",
+        "0",
+        "--no-erasing",
+        *common,
     )
     assert f"starting from the weights of {run / 'best.keras'}" in printed
     config = json.loads((tuned / "config.json").read_text())
@@ -132,7 +163,15 @@ def test_a_run_can_start_from_a_trained_classifier(trained, fer_tar, tmp_path):
 
     # A classifier of another shape is refused in one line, before any training.
     other = subprocess.run(
-        [sys.executable, "-m", "scripts.train", "--run", str(tmp_path / "other"), "--init", str(run / "best.keras")]
+        [
+            sys.executable,
+            "-m",
+            "scripts.training.fit",
+            "--run",
+            str(tmp_path / "other"),
+            "--init-from",
+            str(run / "best.keras"),
+        ]
         + ["--widths", "16,32,64,128", *common],
         cwd=ROOT,
         capture_output=True,
@@ -155,9 +194,10 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     assert exported.files[KERAS_NAME]["sha256"] == sha256((out / KERAS_NAME).read_bytes())
     assert exported.parameters == json.loads((run / "config.json").read_text())["parameters"]
     assert exported.training["epochs_run"] == 2 and exported.training["selection"] == "public_ferplus"
-    assert exported.training["history"] == json.loads((run / "history.json").read_text())
+    assert "history" not in exported.training  # the run's epochs go beside the card
+    assert json.loads((out / HISTORY_NAME).read_text()) == json.loads((run / "history.json").read_text())
     assert [p["epochs"] for p in exported.training["pieces"]] == [[1, 2]]
-    assert not exported.quantization and not exported.metrics
+    assert not exported.quantization and not exported.metrics and not (out / METRICS_NAME).exists()
 
     run_script("quantize", "--model-dir", str(out), "--data", str(fer_tar), "--calibration", "64")
     files = read_model_files(out)
@@ -174,7 +214,10 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     assert "ferplus PrivateTest served_views accuracy" in printed
     card = read_model_files(out).card  # evaluation kept the checksums valid
     assert card.files == quantized.files and card.quantization == quantized.quantization
-    metrics = card.metrics
+    metrics = json.loads((out / METRICS_NAME).read_text())  # every figure; the card has their headline
+    assert (
+        card.metrics == headline(metrics) and "confusion" not in card.metrics["ferplus"]["PrivateTest"]["served_views"]
+    )
     for split in ("PublicTest", "PrivateTest"):
         faces = metrics["ferplus_faces"][split]
         assert faces["kept"] + faces["left_out_no_class"] + faces["left_out_tied"] == faces["faces"] == 3589
@@ -206,16 +249,17 @@ def test_an_exported_run_records_every_sitting():
     assert [p["epochs"] for p in alone] == [[1, 5]] and alone[0]["wall_s"] == 500.0
 
 
-def test_variants_are_compared_on_the_card(tmp_path):
+def test_variants_are_compared_beside_the_card(tmp_path):
     import shutil
 
     from fer.model_card import MODEL_DIR, ModelCard
-    from scripts import variants
+    from scripts.training import variants
 
     model = tmp_path / "model"
     model.mkdir()
-    for name in (TFLITE_NAME, "metadata.json"):
+    for name in (TFLITE_NAME, "metadata.json", VARIANTS_NAME):
         shutil.copy(MODEL_DIR / name, model / name)
+    card = ModelCard.read(model)
     runs = (("soft", 0.0, [32, 64, 128, 256], [0.5, 0.7, 0.6]), ("blend", 0.2, [64, 128, 256, 512], [0.6, 0.65, 0.72]))
     for name, weight, widths, scores in runs:
         run = tmp_path / name
@@ -228,13 +272,14 @@ def test_variants_are_compared_on_the_card(tmp_path):
             for e, f in enumerate(scores)
         ]
         (run / "history.json").write_text(json.dumps(history))
-    earlier = ModelCard.read(model).variants
+    earlier = json.loads((model / VARIANTS_NAME).read_text())
     assert (
         variants.main([str(tmp_path / "soft"), str(tmp_path / "blend"), "--model-dir", str(model), "--name", "x"]) == 0
     )
-    card = ModelCard.read(model)
-    assert {k: v for k, v in card.variants.items() if k != "x"} == earlier  # other comparisons are kept
-    runs = card.variants["x"]["runs"]
+    comparisons = json.loads((model / VARIANTS_NAME).read_text())
+    assert {k: v for k, v in comparisons.items() if k != "x"} == earlier  # other comparisons are kept
+    assert ModelCard.read(model) == card  # the card is not the lab's notebook
+    runs = comparisons["x"]["runs"]
     assert [r["settings"] for r in runs] == [
         "FER+ vote distribution alone",
         "FER+ votes, original label blended at 0.2; filters 64-128-256-512",
@@ -265,6 +310,10 @@ def test_a_checkpoint_goes_into_the_repository_and_comes_back_as_the_run(trained
     progress = ModelCard.read(model).training_in_progress
     history = json.loads((run / "history.json").read_text())
     assert progress["epochs_done"] == 2 and progress["wall_s"] == history[-1]["wall_s"]
+    assert progress["resume"] == (
+        f"python -m scripts.training.checkpoint --restore {run} && "
+        f"python -m scripts.training.fit --run {run} --init-from resume"
+    )
     assert [p["epochs"] for p in progress["pieces"]] == [[1, 2]] and progress["pieces"][0]["wall_s"] == history[-1][
         "wall_s"
     ]
@@ -285,7 +334,7 @@ def test_a_checkpoint_goes_into_the_repository_and_comes_back_as_the_run(trained
 
 
 def test_a_fine_tuning_run_is_named_by_what_it_changed():
-    from scripts.variants import settings
+    from scripts.training.variants import settings
 
     config = {
         "train": {**vars(TrainConfig()), "learning_rate": 4e-4},
@@ -303,11 +352,11 @@ def test_evaluating_another_models_files_can_leave_the_readme_alone(monkeypatch,
     import shutil
 
     from fer.model_card import MODEL_DIR
-    from scripts import evaluate
+    from scripts.training import evaluate
 
     model = tmp_path / "model"
     model.mkdir()
-    for name in (TFLITE_NAME, "metadata.json"):
+    for name in (TFLITE_NAME, "metadata.json", HISTORY_NAME):
         shutil.copy(MODEL_DIR / name, model / name)
     readme = tmp_path / "README.md"
     readme.write_text("<!-- evaluate: start -->\nthe served model's table\n<!-- evaluate: end -->\n")

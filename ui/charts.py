@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fer.labels import COLORS_BGR, LABELS
+from fer.labels import HEX, LABELS
 from fer.mood import MoodTimeline
 
-HEX = [f"#{r:02x}{g:02x}{b:02x}" for b, g, r in (COLORS_BGR[label] for label in LABELS)]
+COLORS = [HEX[label] for label in LABELS]  # in label order, as the charts' colour ranges take them
 
 
 def emotion_colors(legend: dict | None) -> dict:
     """A Vega-Lite colour encoding of the field ``emotion``: each emotion in its overlay colour."""
-    return {"field": "emotion", "scale": {"domain": list(LABELS), "range": HEX}, "legend": legend}
+    return {"field": "emotion", "scale": {"domain": list(LABELS), "range": COLORS}, "legend": legend}
 
 
 def share_axis(title: str, **more) -> dict:
@@ -62,5 +62,5 @@ def timeline_chart(mood: MoodTimeline, last_s: int | None = None, x_label: str =
     table = pd.DataFrame(
         [r.shares for r in rows], columns=list(LABELS), index=pd.Index([r.second for r in rows], name="second")
     )
-    st.area_chart(table, color=HEX, height=220, y_label="share", x_label=x_label, stack=True)
+    st.area_chart(table, color=COLORS, height=220, y_label="share", x_label=x_label, stack=True)
     return True

@@ -3,32 +3,28 @@ in clock time (a recording's own time), the seats, the downloads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from fer.labels import LABELS
-from fer.lesson import Lesson
 from fer.report import class_csv, report_html, seats_csv
+from fer.snapshot import LessonSnapshot, duration
 from ui.charts import emotion_colors, share_axis
 
 
-def span(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
-
-
-def attention_list(lesson: Lesson) -> None:
-    needs = lesson.needs_attention()
-    if not needs:
+def attention_list(lesson: LessonSnapshot) -> None:
+    if not lesson.attention:
         st.caption("Needs attention: nobody right now.")
         return
-    lines = [f"**{a.seat}**: {a.label if a.reason == 'negative' else 'no face'} for {span(a.for_s)}" for a in needs]
+    lines = [f"**{a.seat}**: {a.why} for {duration(a.for_s)}" for a in lesson.attention]
     st.markdown("**Needs attention**  \n" + "  \n".join(lines))
 
 
-def clock_timeline(lesson: Lesson) -> None:
-    rows = [r for r in lesson.mood.seconds() if r.faces > 0]
+def clock_timeline(lesson: LessonSnapshot) -> None:
+    rows = [r for r in lesson.seconds if r.faces > 0]
     if len(rows) < 2:
         st.caption("The lesson's timeline starts after two seconds with faces in view.")
         return
@@ -60,27 +56,26 @@ def clock_timeline(lesson: Lesson) -> None:
     )
 
 
-def seats_table(lesson: Lesson) -> None:
-    rows = lesson.seat_rows()
-    if not rows:
+def seats_table(lesson: LessonSnapshot) -> None:
+    if not lesson.seats:
         return
     now = lesson.latest_s
     table = pd.DataFrame(
         [
             {
-                "seat": r["seat"],
-                "mood": r["label"],
-                "confidence": f"{r['score']:.0%}",
-                "last seen": "now" if now - r["last_seen_s"] < 5 else f"{now - r['last_seen_s']:.0f} s ago",
-                **{label: f"{p:.0%}" for label, p in zip(LABELS, r["probabilities"], strict=True)},
+                "seat": s.name,
+                "mood": s.label,
+                "confidence": f"{s.score:.0%}",
+                "last seen": "now" if now - s.last_seen_s < 5 else f"{duration(now - s.last_seen_s)} ago",
+                **{label: f"{p:.0%}" for label, p in zip(LABELS, s.probabilities, strict=True)},
             }
-            for r in rows
+            for s in lesson.seats
         ]
     )
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def moments_table(lesson: Lesson) -> None:
+def moments_table(lesson: LessonSnapshot) -> None:
     """Every stretch in which a seat needed attention, in the lesson's clock."""
     if not lesson.moments:
         st.caption("Needs attention: no seat stayed negative or without a face for long.")
@@ -90,10 +85,10 @@ def moments_table(lesson: Lesson) -> None:
         [
             {
                 "seat": m.seat,
-                "why": m.reason + (f" ({m.label})" if m.label else ""),
+                "why": m.why,
                 "from": f"{lesson.clock(m.start_s):%H:%M:%S}",
                 "to": f"{lesson.clock(m.end_s):%H:%M:%S}",
-                "for": span(m.end_s - m.start_s),
+                "for": duration(m.end_s - m.start_s),
             }
             for m in lesson.moments
         ]
@@ -101,21 +96,21 @@ def moments_table(lesson: Lesson) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def reflow_notes(lesson: Lesson, latest_only: bool = False) -> None:
-    reflows = lesson.reflows()
-    for reflow in reflows[-1:] if latest_only else reflows:
+def reflow_notes(lesson: LessonSnapshot, latest_only: bool = False) -> None:
+    for reflow in lesson.reflows[-1:] if latest_only else lesson.reflows:
         st.info(
             f"At {lesson.clock(reflow.time_s):%H:%M:%S} the gallery changed from {reflow.before[0]}x"
             f"{reflow.before[1]} to {reflow.after[0]}x{reflow.after[1]}: the seats were named afresh."
         )
 
 
-def lesson_downloads(lesson: Lesson, stamp: str) -> None:
-    """The report and the two CSVs, each made when its button is pressed."""
+def lesson_downloads(snapshot: Callable[[], LessonSnapshot], stamp: str) -> None:
+    """The report and the two CSVs, each made from the lesson as it is when its button is pressed."""
     files = (
         ("Download the lesson report (HTML)", report_html, f"class-mood-{stamp}.html", "text/html"),
         ("Class per second (CSV)", class_csv, f"class-{stamp}.csv", "text/csv"),
         ("Seats per minute (CSV)", seats_csv, f"seats-{stamp}.csv", "text/csv"),
     )
     for column, (label, make, name, mime) in zip(st.columns(len(files)), files, strict=True):
-        column.download_button(label, partial(make, lesson), file_name=name, mime=mime, on_click="ignore")
+        made = partial(lambda make: make(snapshot()), make)
+        column.download_button(label, made, file_name=name, mime=mime, on_click="ignore")

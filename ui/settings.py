@@ -8,14 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from fer.config import DetectorConfig, StreamConfig
+from fer.config import SENSITIVITY, DetectorConfig, StreamConfig
 from fer.live import LiveSettings
 from fer.model_card import MODEL_DIR
 
 MODEL_DIR_ENV = "FER_MODEL_DIR"  # another folder of model files
 ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server
-# Detection sensitivity -> (Haar scale factor, minimum neighbours).
-SENSITIVITY = {"Low: fewer false faces": (1.2, 7), "Medium": (1.1, 5), "High: more faces": (1.05, 3)}
 
 
 def model_dir() -> Path:

@@ -16,7 +16,7 @@ from fer.lesson import Lesson
 from fer.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, VideoReader, read_image
 from fer.model_card import ModelFiles
 from fer.overlay import draw_faces
-from fer.recorded import Previews, analyze_photo, analyze_recording, face_rows, recording_analyzer, time_left
+from fer.recorded import Previews, RecordedLesson, analyze_photo, face_rows
 from ui.charts import distribution_chart
 from ui.lesson_panels import clock_timeline, lesson_downloads, moments_table, reflow_notes, seats_table
 
@@ -72,11 +72,10 @@ class VideoAnalysis:
     every_s: float
     lesson: Lesson
     previews: Previews
-    duration_s: float | None = None
-    samples: int = 0
-    seconds: float = 0.0  # wall time of the analysis
-    decode_s: float = 0.0  # of which decoding
-    broke_off: str | None = None  # where and why the recording could not be read to its end
+    samples: int
+    seconds: float  # wall time of the analysis
+    decode_s: float  # of which decoding
+    broke_off: str | None  # where and why the recording could not be read to its end
 
 
 def run_video_analysis(
@@ -93,46 +92,34 @@ def run_video_analysis(
         on_click=lambda: st.session_state.update(video_cancelled=True),
         help="Stop analysing; nothing of this recording is kept",
     )
-    started = time.monotonic()
+    previews = Previews(max(every_s, 10.0))
     try:
-        reader = VideoReader(upload, every_s)
-    except MediaError as err:
+        with VideoReader(upload, every_s) as reader:
+            analysis = RecordedLesson(upload.name, reader, files, detector)
+            drawn = 0.0
+            for result in analysis.frames(on_sample=previews.keep):
+                if time.monotonic() - drawn >= PROGRESS_EVERY_S:
+                    drawn = time.monotonic()
+                    st.session_state["video_progress"] = (upload.name, result.time_s)
+                    done, text = analysis.progress(result.time_s)
+                    progress.progress(done or 0.0, text=text)
+    except MediaError as err:  # nothing of it could be read: no analysis to show
         progress.empty()
+        cancel_slot.empty()
         _error(upload.name, err)
         return None
-    lesson = Lesson.of_recording(upload.name)
-    analysis = VideoAnalysis(upload.name, every_s, lesson, Previews(max(every_s, 10.0)), reader.duration_s)
-    stream = recording_analyzer(files, every_s, detector)
-    drawn = 0.0
-    with reader:
-        try:
-            for result in analyze_recording(stream, reader, lesson, on_sample=analysis.previews.keep):
-                analysis.samples += 1
-                now = time.monotonic()
-                if now - drawn >= PROGRESS_EVERY_S:
-                    drawn = now
-                    st.session_state["video_progress"] = (upload.name, result.time_s)
-                    progress.progress(*progress_line(result.time_s, analysis.duration_s, now - started))
-        except MediaError as err:
-            if not analysis.samples:  # nothing could be read: no analysis to show
-                progress.empty()
-                cancel_slot.empty()
-                _error(upload.name, err)
-                return None
-            analysis.broke_off = str(err).split(": ", 1)[-1]
-        analysis.decode_s = reader.decode_s
-    analysis.seconds = time.monotonic() - started
     cancel_slot.empty()
     progress.progress(1.0, text=f"Analysed {analysis.samples} frames in {analysis.seconds:.1f} s")
-    return analysis
-
-
-def progress_line(done_s: float, total_s: float | None, elapsed_s: float) -> tuple[float, str]:
-    if not total_s:
-        return 0.0, f"{done_s:.0f} s analysed"
-    done = min(1.0, done_s / total_s)
-    left = time_left(elapsed_s, done)
-    return done, f"{done_s:.0f} of {total_s:.0f} s analysed" + (f", about {left:.0f} s left" if left else "")
+    return VideoAnalysis(
+        upload.name,
+        every_s,
+        analysis.lesson,
+        previews,
+        analysis.samples,
+        analysis.seconds,
+        reader.decode_s,
+        analysis.broke_off,
+    )
 
 
 def video_page(files: ModelFiles, detector: DetectorConfig) -> None:
@@ -160,7 +147,7 @@ def video_page(files: ModelFiles, detector: DetectorConfig) -> None:
 
 
 def show_video_analysis(analysis: VideoAnalysis) -> None:
-    lesson = analysis.lesson
+    lesson = analysis.lesson.snapshot()
     st.subheader(f"{analysis.name}: {lesson.line}")
     speed = lesson.latest_s / max(analysis.seconds, 1e-9)
     st.caption(
@@ -172,11 +159,11 @@ def show_video_analysis(analysis: VideoAnalysis) -> None:
             f"The recording could not be read to its end ({analysis.broke_off}): "
             f"what is shown covers its first {lesson.latest_s:.0f} s."
         )
-    if not lesson.frames or not lesson.mood.seconds():
+    if not lesson.frames or not lesson.seconds:
         return
     left, right = st.columns(2)
     with left:
-        distribution_chart(lesson.mood.overall(), "share of all faces seen")
+        distribution_chart(lesson.overall(), "share of all faces seen")
     with right:
         moments_table(lesson)
     reflow_notes(lesson)
@@ -189,4 +176,4 @@ def show_video_analysis(analysis: VideoAnalysis) -> None:
             "Moment", options=times, format_func=lambda t: f"{lesson.clock(t):%H:%M:%S}", key="video_moment"
         )
         st.image(moments[times.index(chosen)][1], caption=f"at {lesson.clock(chosen):%H:%M:%S}")
-    lesson_downloads(lesson, Path(analysis.name).stem)
+    lesson_downloads(analysis.lesson.snapshot, Path(analysis.name).stem)

@@ -1,6 +1,6 @@
 """Benchmark recorded lessons: how many times faster than real time, on recordings of real faces.
 
-Builds its recordings with scripts/lesson_video.py (H.264, 25 frames a second, a keyframe every
+Builds its recordings with tests/fixtures/lesson_video.py (H.264, 25 frames a second, a keyframe every
 4 s, B-frames, as call apps record) and times, for each:
 
 * ``decode``: decoding alone, as the analysis decodes (codec threads, unreferenced frames between
@@ -18,10 +18,10 @@ The recordings: 1280x720 with 25 faces and 1920x1080 with 49, sampled at 2 frame
 the shared single-face 640x360 video (played over and over for as long) with every frame analysed.
 
 * ``peer_video`` (with ``--peer``): the PyPI peer ``fer``'s own ``Video`` analysis of the same
-  gallery recordings at the same sampling (scripts/peer_video.py, in the environment
-  scripts/peer_env.sh builds), and how many times faster the library is.
+  gallery recordings at the same sampling (scripts/bench/peer_video.py, in the environment
+  scripts/bench/peer_env.sh builds), and how many times faster the library is.
 
-    python -m scripts.bench_recorded [--seconds 120] [--skip-page] [--peer] [--only 1280] [--json out.json]
+    python -m scripts.bench.recorded [--seconds 120] [--skip-page] [--peer] [--only 1280] [--json out.json]
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ from fer.media import VideoReader
 from fer.recorded import Previews, analyze_recording, recording_analyzer
 from fer.seats import MAX_SIDE
 from fer.tracking import iou_matrix
-from scripts.bench_peer import PEER_PYTHON
-from scripts.common import EVERY_FRAME, ROOT, finish, machine
-from scripts.lesson_video import Scene, write_lesson, write_looped
+from scripts.bench.peer import PEER_PYTHON
+from scripts.training.common import ROOT, finish, machine
+from tests.fixtures import EVERY_FRAME
+from tests.fixtures.lesson_video import Scene, write_lesson, write_looped
 
 RECORDINGS = {  # name: (layout, size, sample every s)
     "1280x720, 25 faces, 2 fps": ((5, 5), (1280, 720), 0.5),
@@ -146,12 +147,12 @@ def faces_against_plain_search(path: Path, every_s: float) -> dict:
 
 def peer_video(path: Path, every_s: float, fps: int) -> dict:
     """The peer's own ``Video`` analysis of ``path``, every ``fps * every_s``-th frame
-    (scripts/peer_video.py in the peer's environment, from a scratch folder)."""
+    (scripts/bench/peer_video.py in the peer's environment, from a scratch folder)."""
     if not PEER_PYTHON.exists():
-        return {"error": f"no peer environment at {PEER_PYTHON.parent.parent}: run bash scripts/peer_env.sh"}
+        return {"error": f"no peer environment at {PEER_PYTHON.parent.parent}: run bash scripts/bench/peer_env.sh"}
     frequency = max(1, round(fps * every_s))
     with tempfile.TemporaryDirectory() as folder:
-        command = [str(PEER_PYTHON), "-I", str(ROOT / "scripts" / "peer_video.py"), "--video", str(path.resolve())]
+        command = [str(PEER_PYTHON), "-I", str(ROOT / "bench" / "peer_video.py"), "--video", str(path.resolve())]
         done = subprocess.run(
             [*command, "--frequency", str(frequency)], capture_output=True, text=True, cwd=folder, timeout=3600
         )
@@ -182,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=120, help="length of the built recordings")
     parser.add_argument("--skip-page", action="store_true", help="leave out the page's own figure")
-    parser.add_argument("--peer", action="store_true", help="also time the peer's Video analysis (scripts/peer_env.sh)")
+    parser.add_argument(
+        "--peer", action="store_true", help="also time the peer's Video analysis (scripts/bench/peer_env.sh)"
+    )
     parser.add_argument("--only", help="run only the recordings whose name starts with this")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)

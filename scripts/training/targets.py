@@ -1,4 +1,4 @@
-"""What scripts.train prepares before it trains: targets, class weights, the precision to train in."""
+"""What training.fit prepares before it trains: targets, class weights, the precision to train in."""
 
 from __future__ import annotations
 

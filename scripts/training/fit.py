@@ -6,10 +6,13 @@ epoch on both label sets, keeps the checkpoint best on the FER+ majority labels 
 PrivateTest once at the end. Everything a run needs to be repeated or resumed lives in its run
 folder: ``config.json`` (all settings), ``history.json`` (per-epoch metrics), ``best.keras``
 (the chosen classifier) and ``last.keras`` (classifier + augmentation + optimizer state).
+``--init-from`` says where a run starts: ``scratch`` (the default), ``resume`` (where the run
+folder's ``last.keras`` left off, with the run's own settings) or a trained classifier's ``.keras``
+file of the same architecture (its weights; a classifier of another shape is refused).
 
-    python -m scripts.train --data ../shared/data/fer2013/fer2013-images.tar.gz --run runs/main
-    python -m scripts.train --run runs/main --resume      # continue an interrupted run
-    python -m scripts.train --run runs/tuned --init runs/main/best.keras --epochs 15 \
+    python -m scripts.training.fit --data ../shared/data/fer2013/fer2013-images.tar.gz --run runs/main
+    python -m scripts.training.fit --run runs/main --init-from resume      # continue an interrupted run
+    python -m scripts.training.fit --run runs/tuned --init-from runs/main/best.keras --epochs 15 \
         --learning-rate 4e-4 --warmup-epochs 1 --no-erasing   # fine-tune a trained classifier
 
 Works under any Keras 3 backend (``KERAS_BACKEND=tensorflow|jax|torch``).
@@ -30,9 +33,9 @@ import numpy as np
 from fer.data import load_fer2013
 from fer.ferplus import load_votes
 from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model
-from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, machine
-from scripts.degrade import DegradeConfig, degraded_batches
-from scripts.training import Split, accuracies, choose_precision, class_weights, prepare
+from scripts.training.common import DEFAULT_DATA, DEFAULT_VOTES, machine
+from scripts.training.degrade import DegradeConfig, degraded_batches
+from scripts.training.targets import Split, accuracies, choose_precision, class_weights, prepare
 
 # What the end of a run prints, from its summary.
 SUMMARY_SCORES = (
@@ -41,6 +44,7 @@ SUMMARY_SCORES = (
     ("PrivateTest FER2013", "private_fer2013"),
 )
 NO_WEIGHT_DECAY = ["bn", "gamma", "beta", "bias"]  # BatchNorm parameters and biases (not saved with the optimizer)
+SCRATCH, RESUME = "scratch", "resume"  # --init-from's words; anything else is a classifier's file
 
 
 @dataclass(frozen=True)
@@ -59,24 +63,26 @@ class TrainConfig:
     mixed_precision: str = "auto"  # "auto": the faster of float32 and bfloat16, timed on this machine
     seed: int = 1234
     limit: int = 0  # train on only the first N training faces (0 = all); for smoke tests
-    degrade: bool = False  # video-call degradations (scripts.degrade) on every training batch
+    degrade: bool = False  # video-call degradations (training.degrade) on every training batch
     ema_momentum: float = 0.0  # > 0: score and keep the exponential moving average of the weights (AdamW use_ema)
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfig, ModelConfig, AugmentConfig]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", required=True, type=Path, help="run folder (created if missing)")
-    parser.add_argument("--resume", action="store_true", help="continue from the run folder's last.keras")
+    parser.add_argument(
+        "--init-from",
+        default=SCRATCH,
+        metavar="scratch|resume|PATH",
+        help="start from random weights (scratch), continue the run folder's last.keras with its own "
+        "settings (resume), or start from the weights of a trained classifier (a .keras file of the same "
+        "architecture)",
+    )
     parser.add_argument(
         "--until-epoch",
         type=int,
         default=0,
         help="stop after this epoch (the schedule still spans --epochs); resume later",
-    )
-    parser.add_argument(
-        "--init",
-        type=Path,
-        help="start from this trained classifier's weights (a .keras file of the same architecture)",
     )
     for f in fields(TrainConfig):
         flag = f"--{f.name.replace('_', '-')}"
@@ -93,6 +99,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Train
     train = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     if train.targets not in ("ferplus", "fer2013"):
         parser.error(f"--targets must be 'ferplus' or 'fer2013', not {train.targets!r}")
+    if args.init_from not in (SCRATCH, RESUME) and not Path(args.init_from).is_file():
+        parser.error(f"--init-from {args.init_from}: not scratch, resume or a classifier's .keras file")
     ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
     floats = lambda s: tuple(float(v) for v in s.split(","))  # noqa: E731
     model = ModelConfig(
@@ -101,8 +109,6 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Train
         dense_units=ints(args.dense_units),
         block_dropout=floats(args.block_dropout),
     )
-    if args.init and args.resume:
-        parser.error("--init starts a run; --resume continues one: give one of them")
     augment = AugmentConfig(erasing_factor=0.0 if args.no_erasing else AugmentConfig.erasing_factor, seed=train.seed)
     return args, train, model, augment
 
@@ -200,7 +206,7 @@ def start_from(classifier, path: Path) -> None:
     trained = keras.models.load_model(path)
     shapes = lambda model: [tuple(w.shape) for w in model.weights]  # noqa: E731
     if shapes(trained) != shapes(classifier):
-        raise SystemExit(f"--init {path}: its layers differ from this run's model (--widths, --dense-units ...)")
+        raise SystemExit(f"--init-from {path}: its layers differ from this run's model (--widths, --dense-units ...)")
     classifier.set_weights(trained.get_weights())
     print(f"starting from the weights of {path}", flush=True)
 
@@ -209,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     args, train_cfg, model_cfg, augment_cfg = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
     run: Path = args.run
+    resume = args.init_from == RESUME
+    init = None if resume or args.init_from == SCRATCH else Path(args.init_from)
     run.mkdir(parents=True, exist_ok=True)
-    if args.resume:
+    if resume:
         saved = json.loads((run / "config.json").read_text())
         train_cfg = TrainConfig(**saved["train"])
         model_cfg = ModelConfig.from_dict(saved["model"])
@@ -234,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     history: list[dict] = []
     offset = 0.0
     keras.utils.set_random_seed(train_cfg.seed)
-    if args.resume:
+    if resume:
         precision = saved["precision"]
         keras.mixed_precision.set_global_policy(precision)
         trainer = keras.models.load_model(run / "last.keras")
@@ -252,14 +260,14 @@ def main(argv: list[str] | None = None) -> int:
         keras.mixed_precision.set_global_policy(precision)
         keras.utils.set_random_seed(train_cfg.seed)
         trainer, classifier = build_trainer(model_cfg, augment_cfg, train_cfg, steps_per_epoch)
-        if args.init:
-            start_from(classifier, args.init)
+        if init:
+            start_from(classifier, init)
         # Everything the run needs to be repeated or resumed, and what it ran on.
         config = {"train": asdict(train_cfg), "model": model_cfg.to_dict(), "augment": augment_cfg.to_dict()}
         config |= {"precision": precision, "precision_ms_per_step": timings, "selection": f"public_{selection}"}
         config |= {"backend": keras.backend.backend(), "keras": keras.__version__, "hardware": machine()}
         config |= {"train_faces": len(train.x), "parameters": classifier.count_params()}
-        config |= {"init": str(args.init)} if args.init else {}
+        config |= {"init": str(init)} if init else {}
         config |= {"degrade": DegradeConfig().to_dict()} if train_cfg.degrade else {}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
@@ -290,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     if len(history) < train_cfg.epochs:
-        print(f"stopped after epoch {len(history)} of {train_cfg.epochs}; continue with --resume", flush=True)
+        print(f"stopped after epoch {len(history)} of {train_cfg.epochs}; continue with --init-from resume", flush=True)
         return 0
     best = keras.models.load_model(run / "best.keras")
     best_epoch = max(history, key=lambda h: h[f"public_{selection}"])

@@ -1,11 +1,11 @@
 """Time the peer, the PyPI package ``fer`` 25.10.3, on a video and optionally an image.
 
-Run it with the peer's own venv (``bash scripts/peer_env.sh`` makes ``.peer-venv``), in
+Run it with the peer's own venv (``bash scripts/bench/peer_env.sh`` makes ``.peer-venv``), in
 isolated mode so neither the script's folder nor the cwd is on ``sys.path`` and the project's
 own ``fer/`` can never shadow the peer; it imports nothing from the project:
 
-    .peer-venv/bin/python -I scripts/peer_fer.py --video ../shared/data/video/short_hamilton_clip.mp4
-    .peer-venv/bin/python -I scripts/peer_fer.py --video clip.mp4 --image gallery.png --repeat 50
+    .peer-venv/bin/python -I scripts/bench/peer_fer.py --video ../shared/data/video/short_hamilton_clip.mp4
+    .peer-venv/bin/python -I scripts/bench/peer_fer.py --video clip.mp4 --image gallery.png --repeat 50
 
 ``FER(mtcnn=False)`` (Haar cascade + the peer's default quantized TFLite model) is built once;
 each ``detector.detect_emotions(frame)`` call is timed with ``time.perf_counter``. The video is

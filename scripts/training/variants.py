@@ -1,30 +1,30 @@
-"""Compare training runs of different settings on the same PublicTest faces, onto the card.
+"""Compare training runs of different settings on the same PublicTest faces, beside the card.
 
-Each RUN is a folder of ``scripts.train``. Prints, per run, its settings (targets, and the filters
+Each RUN is a folder of ``scripts.training.fit``. Prints, per run, its settings (targets, and the filters
 where they are not the served model's), parameters, epochs, hardware and wall time, and its best
 PublicTest accuracy on the FER+ majority labels with the FER2013 accuracy of that epoch (the Keras
 model, one view), as a Markdown table (with each run's median seconds per epoch, which a pause
-does not distort); records the same in ``model/metadata.json`` (``variants``, under the
-comparison's ``--name``), where ``scripts.export`` keeps it.
+does not distort); records the same in ``model/variants.json`` under the comparison's ``--name``
+(a record of the lab beside the card, not on it; an export leaves it as it is).
 
-    python -m scripts.train --run runs/variants/soft --epochs 8 --warmup-epochs 1 --original-weight 0
-    python -m scripts.variants runs/variants/soft runs/variants/blend-0.2 runs/variants/blend-0.5 runs/variants/fer2013
-    python -m scripts.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48
-    python -m scripts.variants --name fine-tune runs/ferplus runs/tuned
+    python -m scripts.training.fit --run runs/variants/soft --epochs 8 --warmup-epochs 1 --original-weight 0
+    python -m scripts.training.variants runs/variants/soft runs/variants/blend-0.2 \
+        runs/variants/blend-0.5 runs/variants/fer2013
+    python -m scripts.training.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48
+    python -m scripts.training.variants --name fine-tune runs/ferplus runs/tuned
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from fer.model import AugmentConfig, ModelConfig
-from fer.model_card import MODEL_DIR, ModelCard
-from scripts.common import finish
+from fer.model_card import MODEL_DIR, VARIANTS_NAME
+from scripts.training.common import finish
 
 
 def targets(train: dict) -> str:
@@ -95,19 +95,20 @@ def table(runs: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("runs", nargs="+", type=Path, help="run folders of scripts.train")
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders of training.fit")
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
-    parser.add_argument("--name", default="targets", help="the comparison's name on the card (one per name)")
+    parser.add_argument("--name", default="targets", help="the comparison's name in variants.json (one per name)")
     parser.add_argument("--json", type=Path, help="also write the comparison here")
     args = parser.parse_args(argv)
     runs = [summary(run) for run in args.runs]
     comparison = {
-        "by": "scripts.variants",
+        "by": "scripts.training.variants",
         "compared_on": "PublicTest (3,589 faces): FER+ majority accuracy picks each run's epoch; Keras model, one view",
         "runs": runs,
     }
-    card = ModelCard.read(args.model_dir)
-    replace(card, variants={**card.variants, args.name: comparison}).write(args.model_dir)
+    path = args.model_dir / VARIANTS_NAME
+    comparisons = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    path.write_text(json.dumps({**comparisons, args.name: comparison}, indent=1) + "\n", encoding="utf-8")
     return finish(table(runs), comparison, args.json)
 
 

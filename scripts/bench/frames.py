@@ -21,8 +21,8 @@ from fer.overlay import draw_faces
 from fer.preprocessing import model_input, to_gray
 from fer.stream import StreamAnalyzer
 from fer.tracking import FaceTracker
-from scripts.common import video_frames
-from scripts.gallery import build_gallery
+from tests.fixtures import video_frames
+from tests.fixtures.galleries import build_gallery
 
 
 def stats(ms: list[float]) -> dict:
@@ -97,7 +97,7 @@ def bench_frames(video: Path, data: Path, rounds: int, gallery_frames: int) -> t
             "search": time_search(frames, rounds),
         },
         "gallery": {
-            "source": "25 FER2013 PrivateTest faces, 1280x720 (scripts/gallery.py --frontal)",
+            "source": "25 FER2013 PrivateTest faces, 1280x720 (scripts/bench/gallery.py --frontal)",
             "cold": time_cold([gallery] * gallery_frames, 1),
             "stream": time_stream([gallery] * gallery_frames, 1),
             "search": time_search([gallery] * 10, 1),
@@ -136,6 +136,6 @@ def bench_classifier(data: Path, batches: list[int], repeats: int, widths: Seque
 def wider(widths: str, calibration: np.ndarray) -> bytes:
     """An int8 TFLite file of the model with these filters per block (random weights)."""
     from fer.model import ModelConfig, build_model
-    from scripts.quantize import quantize
+    from scripts.training.quantize import quantize
 
     return quantize(build_model(ModelConfig(widths=tuple(int(w) for w in widths.split(",")))), calibration)

@@ -1,16 +1,17 @@
 """Benchmark the class page's server work on galleries of real faces, and a lesson's memory.
 
-* Per shared frame, as the class page does it: decode the browser's JPEG, find and classify every
-  face (each in its six views), seat them and add them to the lesson, draw and encode the
-  view. On a 1280x720 gallery of 25 faces and a 1920x1080 gallery of 49 (scripts/call_gallery.py).
+* Per shared frame, through the class page's own path (:class:`fer.call.SharedCall`): decode the
+  browser's JPEG, find and classify every face (each in its six views), seat them and add them to
+  the lesson, draw and encode the view. On a 1280x720 gallery of 25 faces and a 1920x1080 gallery of 49
+  (tests/fixtures/galleries.py).
 * Faces found on the same galleries by the live camera's path at the sizes its WebRTC video
   arrives at (640x360 at first, 960x540 later), against the class page's.
 * A lesson's memory after 60 minutes at 2 frames a second with 49 seats, above an idle process.
 * With ``--first-view N`` (root, Chromium): N times per gallery, seconds from the click on "Share
   the call" to the first annotated view, in the browser test's session (tests/class_session.py).
 
-    python -m scripts.bench_class [--json out.json]
-    python -m scripts.bench_class --first-view 3
+    python -m scripts.bench.class_page [--json out.json]
+    python -m scripts.bench.class_page --first-view 3
 """
 
 from __future__ import annotations
@@ -25,19 +26,17 @@ import time
 import cv2
 import numpy as np
 
-from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
-from fer.frame import FrameAnalyzer
+from fer.call import SharedCall
+from fer.config import DetectorConfig, StreamConfig
 from fer.lesson import Lesson
-from fer.media import encode_jpeg, read_jpeg_data_url
-from fer.overlay import draw_seats
 from fer.stream import StreamAnalyzer
-from scripts.bench_sessions import browser_session
-from scripts.call_gallery import compose
-from scripts.common import finish, machine, rss_mb
-from ui.classroom import CLASS_MIN_FACE, TAG_PX, VIEW_WIDTH, class_detector
+from scripts.bench.sessions import browser_session, rss_mb
+from scripts.training.common import finish, machine
+from tests.fixtures.galleries import compose
+from ui.classroom import CLASS_MIN_FACE
 
 # The class page's own detection settings, at their defaults.
-CLASS_DETECTOR = class_detector(DetectorConfig(min_face_px=CLASS_MIN_FACE))
+CLASS_DETECTOR = DetectorConfig(min_face_px=CLASS_MIN_FACE)
 GALLERIES = {"1280x720, 25 faces": (5, 5, 1280, 720), "1920x1080, 49 faces": (7, 7, 1920, 1080)}
 
 
@@ -48,28 +47,19 @@ def as_sent(bgr: np.ndarray) -> dict:
 
 
 def time_frames(gallery: np.ndarray, frames: int) -> dict:
-    """Milliseconds per shared frame through the class page's server steps."""
-    analyzer = FrameAnalyzer.from_model(config=AnalyzerConfig(detector=CLASS_DETECTOR))
-    lesson = Lesson()
-    payload = as_sent(gallery)
-    steps: dict[str, list[float]] = {"decode": [], "analyse": [], "seat": [], "view": [], "total": []}
+    """Milliseconds per shared frame through the class page's path, and what the last frame found."""
+    call, lesson = SharedCall.from_model(detector=CLASS_DETECTOR), Lesson()
+    jpeg = as_sent(gallery)["jpeg"]
+    totals = []
     for n in range(frames):
-        t0 = time.perf_counter()
-        bgr = read_jpeg_data_url(payload["jpeg"])
-        t1 = time.perf_counter()
-        faces = analyzer.analyze(bgr)
-        t2 = time.perf_counter()
-        seats = lesson.add(faces, n * 0.5)
-        t3 = time.perf_counter()
-        encode_jpeg(draw_seats(bgr, faces, seats, VIEW_WIDTH, TAG_PX))
-        t4 = time.perf_counter()
-        for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
-            steps[key].append(1000 * value)
+        started = time.perf_counter()
+        frame = call.take(jpeg, lesson, n * 0.5)
+        totals.append(1000 * (time.perf_counter() - started))
     return {
-        "faces_found": len(faces),
-        "seats": sum(s is not None for s in seats),
-        **{f"{k}_ms_median": round(float(np.median(v)), 1) for k, v in steps.items()},
-        "total_ms_p90": round(float(np.percentile(steps["total"], 90)), 1),
+        "faces_found": len(frame.faces),
+        "seats": frame.seated,
+        "total_ms_median": round(float(np.median(totals)), 1),
+        "total_ms_p90": round(float(np.percentile(totals, 90)), 1),
     }
 
 
@@ -83,7 +73,7 @@ def live_path_faces(gallery: np.ndarray, size: tuple[int, int], frames: int = 12
 def lesson_memory(minutes: int = 60, fps: float = 2.0, seats: int = 49) -> dict:
     """Resident memory a lesson adds, fed ``minutes`` of frames of a ``seats``-face gallery."""
     from fer.faces import Face
-    from scripts.call_gallery import tile_size
+    from tests.fixtures.galleries import tile_size
 
     rows = cols = int(np.ceil(np.sqrt(seats)))
     tile_w, tile_h = tile_size(rows, cols, 1920, 1080)
@@ -102,7 +92,7 @@ def lesson_memory(minutes: int = 60, fps: float = 2.0, seats: int = 49) -> dict:
     return {
         "minutes": minutes,
         "frames": lesson.frames,
-        "seats": len(lesson.seats),
+        "seats": len(lesson.snapshot().seats),
         "lesson_mb": round(rss_mb() - before, 1),
         "feed_s": round(time.perf_counter() - started, 1),
     }

@@ -2,7 +2,7 @@
 
 * frames: ms per frame (median, p90, mean) of the whole per-frame path (analyse, track, mood,
   overlay) on every frame of the shared face video (640x360, one face) and on a 1280x720 gallery
-  of 25 real FER2013 faces (``scripts/gallery.py --frontal``), both cold (``FrameAnalyzer.analyze``:
+  of 25 real FER2013 faces (``scripts/bench/gallery.py --frontal``), both cold (``FrameAnalyzer.analyze``:
   every frame searched and classified from scratch, each face in its six views) and as a
   stream (``LiveAnnotator``: what the live page runs, see ``fer/stream.py``); and the Haar search
   alone, the floor of the cold path;
@@ -18,13 +18,15 @@
   seconds from START to the first annotated frame in Chromium on a server whose page is loaded,
   and the real serving process's resident memory while it streams;
 * peer: the same video frames and gallery through ``FER(mtcnn=False).detect_emotions`` in its own
-  virtual environment (``bash scripts/peer_env.sh`` makes ``.peer-venv``), and the ratios.
+  virtual environment (``bash scripts/bench/peer_env.sh`` makes ``.peer-venv``), and the ratios.
 
-    python -m scripts.benchmark                            # everything but the browser
-    python -m scripts.benchmark --browser --json bench.json
-    python -m scripts.benchmark --only classifier frames
+    python -m scripts.bench                            # everything but the browser
+    python -m scripts.bench --browser --json bench.json
+    python -m scripts.bench --only classifier frames
 
-The sections live in ``scripts/bench_frames.py``, ``bench_sessions.py`` and ``bench_peer.py``.
+The sections live in ``scripts/bench/frames.py``, ``sessions.py`` and ``peer.py``; the class page's figures
+are ``scripts.bench.class_page``'s, the recorded lessons' ``scripts.bench.recorded``'s, the Heroku slug's
+``scripts.bench.deploy_size``'s.
 """
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ import argparse
 import platform
 from pathlib import Path
 
-from scripts.bench_frames import bench_classifier, bench_frames
-from scripts.bench_peer import PEER_PYTHON, bench_peer
-from scripts.bench_sessions import SUSTAINED, bench_browser, bench_sessions, sessions_in_child
-from scripts.common import DEFAULT_DATA, DEFAULT_VIDEO, finish, machine
+from scripts.bench.frames import bench_classifier, bench_frames
+from scripts.bench.peer import PEER_PYTHON, bench_peer
+from scripts.bench.sessions import SUSTAINED, bench_browser, bench_sessions, sessions_in_child
+from scripts.training.common import DEFAULT_DATA, DEFAULT_VIDEO, finish, machine
 
 SECTIONS = ("frames", "classifier", "sessions", "peer")
 
@@ -102,7 +104,9 @@ def table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--browser", action="store_true", help="also run the end-to-end browser session (root)")
     parser.add_argument("--json", type=Path, help="also write the results here")

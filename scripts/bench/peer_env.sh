@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Make a virtual environment holding the peer, the PyPI package `fer` 25.10.3, for
-# scripts/peer_fer.py. It lives apart from the project because the project's own package is
+# scripts/bench/peer_fer.py. It lives apart from the project because the project's own package is
 # also named `fer`: the project never imports or depends on the PyPI one.
 #
-#     bash scripts/peer_env.sh              # .peer-venv/ at the repository root
-#     bash scripts/peer_env.sh /tmp/peer    # somewhere else
+#     bash scripts/bench/peer_env.sh              # .peer-venv/ at the repository root
+#     bash scripts/bench/peer_env.sh /tmp/peer    # somewhere else
 #
 # `pip install fer` would pull torch, CUDA wheels, matplotlib and moviepy; the peer's
 # `from fer.fer import FER` with `FER(mtcnn=False)` needs only TensorFlow (its tf.lite

@@ -5,8 +5,8 @@ the 311 real 350x350 photos and takes each photo's largest face (``face_id`` 1) 
 photo where no face is found counts as wrong. The photos' labels are noisy (see the data's README):
 the figure compares models and pipelines, it is not an absolute accuracy.
 
-    python -m scripts.faces_wild                       # the served model
-    python -m scripts.faces_wild --model-dir some/dir  # another model's files
+    python -m scripts.training.faces_wild                       # the served model
+    python -m scripts.training.faces_wild --model-dir some/dir  # another model's files
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from fer.labels import LABELS
 from fer.metrics import classification_report
 from fer.model_card import MODEL_DIR
-from scripts.common import ROOT, SHARED
+from scripts.training.common import ROOT, SHARED
 
 WILD = SHARED / "faces_wild"
 
@@ -56,7 +56,7 @@ def score_faces_wild(model_dir: Path = MODEL_DIR, folder: Path = WILD) -> dict:
         for label in present
     }
     return {
-        "by": "scripts.faces_wild",
+        "by": "scripts.training.faces_wild",
         "photos": len(truth),
         "faces_found": int(found.sum()),
         "accuracy": round(float((predicted == true).mean()), 4),

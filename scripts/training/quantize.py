@@ -4,10 +4,10 @@ Full-integer quantisation (int8 weights and activations; float32 input and outpu
 serving contract is unchanged), calibrated on ``--calibration`` FER2013 Training faces picked
 with a fixed seed. Each live session's interpreter then holds a quarter of the float weights'
 memory. Sets the card's ``quantization`` section (how it was quantised, agreement with the float
-Keras model on PublicTest faces) and the served file's checksum; ``scripts.evaluate`` then
+Keras model on PublicTest faces) and the served file's checksum; ``scripts.training.evaluate`` then
 measures the served accuracy.
 
-    python -m scripts.quantize && python -m scripts.evaluate
+    python -m scripts.training.quantize && python -m scripts.training.evaluate
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import numpy as np
 
 from fer.classifier import EmotionClassifier
 from fer.data import load_fer2013
-from fer.model_card import KERAS_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
+from fer.model_card import KERAS_NAME, METRICS_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
 from fer.preprocessing import model_input
-from scripts.common import DEFAULT_DATA
+from scripts.training.common import DEFAULT_DATA
 
 AGREEMENT_FACES = 512
 
@@ -79,12 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         "scheme": "full integer: int8 weights and activations, float32 input and output",
         "calibration": {"split": "Training", "faces": args.calibration, "seed": args.seed},
         "agreement_with_float_keras": agreement,
-        "by": "scripts.quantize",
+        "by": "scripts.training.quantize",
     }
     # The float file's parity and any metrics measured on it no longer describe the served file.
     card = replace(card, quantization=quantization, parity={}, metrics={}).with_file(TFLITE_NAME, tflite)
     card_path = card.write(args.model_dir)
-    print(f"wrote {tflite_path} ({len(tflite):,} B) and {card_path}; now run python -m scripts.evaluate")
+    (args.model_dir / METRICS_NAME).unlink(missing_ok=True)
+    print(f"wrote {tflite_path} ({len(tflite):,} B) and {card_path}; now run python -m scripts.training.evaluate")
     return 0
 
 

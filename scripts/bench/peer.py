@@ -10,22 +10,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from scripts.bench_frames import stats
-from scripts.common import ROOT
+from scripts.bench.frames import stats
+from scripts.training.common import ROOT
 
 PEER_PYTHON = ROOT / ".peer-venv" / "bin" / "python"
 
 
 def bench_peer(python: Path, video: Path, gallery: np.ndarray | None, rounds: int, repeats: int) -> dict:
-    """``scripts/peer_fer.py`` run by the peer's interpreter in isolated mode (the project's ``fer``
+    """``scripts/bench/peer_fer.py`` run by the peer's interpreter in isolated mode (the project's ``fer``
     must not shadow the peer's), from a scratch folder; its timings summarised as ours are."""
     if not python.exists():
-        return {"error": f"no peer environment at {python.parent.parent}: run bash scripts/peer_env.sh"}
+        return {"error": f"no peer environment at {python.parent.parent}: run bash scripts/bench/peer_env.sh"}
     with tempfile.TemporaryDirectory() as folder:
         command = [
             str(python),
             "-I",
-            str(ROOT / "scripts" / "peer_fer.py"),
+            str(ROOT / "bench" / "peer_fer.py"),
             "--video",
             str(video.resolve()),
             "--rounds",

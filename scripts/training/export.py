@@ -1,12 +1,12 @@
 """Export a training run's chosen checkpoint into ``model/``.
 
 Writes ``emotion_cnn.keras`` (float32), ``emotion_cnn.tflite`` (float32 ``[N,48,48,1]`` raw 0..255
-in, ``[N,7]`` probabilities out, N variable) and the model card ``metadata.json``
-(:class:`fer.model_card.ModelCard`: the contract, the run's configuration and history, checksums,
-Keras/TFLite parity on real FER2013 faces). ``scripts.quantize`` then makes the served int8 file,
-``scripts.evaluate`` adds the metrics.
+in, ``[N,7]`` probabilities out, N variable), the model card ``metadata.json``
+(:class:`fer.model_card.ModelCard`: the contract, the run's configuration, sittings and chosen epoch,
+checksums, Keras/TFLite parity on real FER2013 faces) and beside it the run's ``history.json``, epoch
+by epoch. ``scripts.training.quantize`` then makes the served int8 file, ``scripts.training.evaluate`` adds the metrics.
 
-    python -m scripts.export --run runs/main
+    python -m scripts.training.export --run runs/main
 """
 
 from __future__ import annotations
@@ -23,9 +23,18 @@ import numpy as np
 from fer.classifier import EmotionClassifier
 from fer.data import load_fer2013
 from fer.model import ModelConfig, build_model
-from fer.model_card import KERAS_NAME, METADATA_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
+from fer.model_card import (
+    HISTORY_NAME,
+    KERAS_NAME,
+    METADATA_NAME,
+    METRICS_NAME,
+    MODEL_DIR,
+    TFLITE_NAME,
+    ModelCard,
+    ModelFiles,
+)
 from fer.preprocessing import model_input
-from scripts.checkpoint import sitting
+from scripts.training.checkpoint import sitting
 
 PARITY_FACES = 512
 PARITY_TOLERANCE = 1e-4
@@ -60,7 +69,8 @@ def pieces(config: dict, history: list[dict], progress: dict) -> list[dict]:
 
 
 def training_record(config: dict, history: list[dict], summary: dict, progress: dict | None = None) -> dict:
-    """The card's ``training`` section: the run's settings, its chosen epoch and its whole history.
+    """The card's ``training`` section: the run's settings, sittings and chosen epoch (its history
+    goes beside the card, :data:`fer.model_card.HISTORY_NAME`).
 
     The checkpoint was chosen on the run's ``selection`` (runs from before FER+ chose on
     ``val_accuracy``, FER2013 PublicTest accuracy); figures are the float Keras model's, one view.
@@ -78,13 +88,12 @@ def training_record(config: dict, history: list[dict], summary: dict, progress: 
         "private_keras_single_view": private or None,  # a run stopped early has no PrivateTest figures
         "wall_time_s": history[-1]["wall_s"],
         "pieces": pieces(config, history, progress or {}),
-        "history": history,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", required=True, type=Path, help="training run folder (from scripts.train)")
+    parser.add_argument("--run", required=True, type=Path, help="training run folder (from scripts.training.fit)")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write the model files")
     parser.add_argument("--data", help="FER2013 for the parity check (default: the run's training data)")
     args = parser.parse_args(argv)
@@ -116,13 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: parity {max_diff:.2e} exceeds {PARITY_TOLERANCE:.0e}", file=sys.stderr)
         return 1
 
-    # A card already there lends its record of this run's earlier sittings and its variants.
+    # A card already there lends its record of this run's earlier sittings (the comparisons of
+    # variants beside it stay as they are).
     previous = ModelCard.read(args.out) if (args.out / METADATA_NAME).exists() else ModelCard()
     card = (
         ModelCard(
             parameters=model.count_params(),
             training=training_record(config, history, summary, previous.training_in_progress),
-            variants=previous.variants,
             exported=datetime.now(UTC).isoformat(timespec="seconds"),
             parity={
                 "faces": len(faces),
@@ -135,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         .with_file(TFLITE_NAME, tflite)
     )
     card_path = card.write(args.out)
-    print(f"wrote {keras_path} ({keras_path.stat().st_size:,} B), {tflite_path} ({len(tflite):,} B), {card_path}")
+    (args.out / HISTORY_NAME).write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
+    (args.out / METRICS_NAME).unlink(missing_ok=True)  # an earlier model's figures
+    print(
+        f"wrote {keras_path} ({keras_path.stat().st_size:,} B), {tflite_path} ({len(tflite):,} B), {card_path}, "
+        f"{HISTORY_NAME}"
+    )
     return 0
 
 

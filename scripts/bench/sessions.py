@@ -17,11 +17,20 @@ import numpy as np
 from fer.live import LiveAnnotator
 from fer.model_card import ModelFiles, shipped_model_files
 from fer.stream import StreamAnalyzer
-from scripts.common import ROOT, rss_mb, video_frames
+from scripts.training.common import ROOT
+from tests.fixtures import video_frames
 
 SESSION_FPS = 15
 SESSION_SIZE = (640, 480)
 SUSTAINED = 0.9  # share of offered frames a session must analyse
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of process ``pid`` (default: this one) now, MB; Linux only."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
 
 
 def letterbox(bgr: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -137,7 +146,7 @@ def sessions_in_child(video: Path, seconds: float, max_sessions: int) -> tuple[d
         command = [
             sys.executable,
             "-m",
-            "scripts.benchmark",
+            "bench",
             "--sessions-child",
             "--json",
             str(out),
@@ -165,7 +174,7 @@ def browser_session(script: str, *args: str) -> dict:
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},  # sessions build their pages with scripts/
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # sessions build their pages with tests.fixtures
     )
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}

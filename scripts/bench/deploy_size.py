@@ -6,9 +6,9 @@ repository's tracked files (``git ls-files``). Heroku's Python runtime, also in 
 counted. Prints a table: files, size on disk and compressed per part, the total against the
 limit, and the ten biggest installed distributions. Downloads the wheels from PyPI.
 
-    python -m scripts.deploy_size
-    python -m scripts.deploy_size --json deploy-size.json
-    python -m scripts.deploy_size --target /tmp/slug --skip-install   # measure an earlier install again
+    python -m scripts.bench.deploy_size
+    python -m scripts.bench.deploy_size --json deploy-size.json
+    python -m scripts.bench.deploy_size --target /tmp/slug --skip-install   # measure an earlier install again
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import tempfile
 from importlib.metadata import distributions
 from pathlib import Path
 
-from scripts.common import ROOT, finish
+from scripts.training.common import ROOT, finish
 
 SLUG_LIMIT_BYTES = 500 * 10**6  # Heroku's compressed slug limit (counted here in MB of 10^6 bytes)
 MB = 10**6

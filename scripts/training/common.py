@@ -1,4 +1,5 @@
-"""What the scripts share: where the data lies beside the checkout, the machine, memory and video frames."""
+"""What the pipeline's commands share, and the benchmarks with them: where the data lies beside the
+checkout, the machine a command runs on, a command's report."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ import os
 import platform
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_DATA = SHARED / "fer2013" / "fer2013-images.tar.gz"
 DEFAULT_VOTES = SHARED / "fer2013" / "ferplus_votes.csv"
 DEFAULT_VIDEO = SHARED / "video" / "short_hamilton_clip.mp4"
-EVERY_FRAME = 1e-9  # a VideoReader sampling interval that keeps every frame
 
 
 def machine() -> str:
@@ -36,24 +34,8 @@ def machine() -> str:
     return described + (", AVX2" if "avx2" in flags else "")
 
 
-def rss_mb(pid: int | str = "self") -> float:
-    """Resident memory of process ``pid`` (default: this one) now, MB; Linux only."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
-
-
-def video_frames(video: str | Path, every_s: float = EVERY_FRAME) -> list[np.ndarray]:
-    """The HxWx3 BGR frames of ``video``, one every ``every_s`` seconds (default: all of them)."""
-    from fer.media import VideoReader
-
-    with VideoReader(Path(video), every_s) as reader:
-        return [sample.bgr for sample in reader]
-
-
 def finish(text: str, figures: dict, json_path: Path | str | None) -> int:
-    """Print a script's report and, if asked, write its figures as JSON; the exit status."""
+    """Print a command's report and, if asked, write its figures as JSON; the exit status."""
     print(text)
     if json_path:
         Path(json_path).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")

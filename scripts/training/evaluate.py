@@ -10,13 +10,14 @@ averaged). Each is scored against two label sets:
 * ``ferplus``: the FER+ majority labels (``--votes``): the plurality of the ten vote columns; faces
   whose plurality is contempt, unknown or NF (not a face), or tied, are left out and counted.
 
-It also runs the whole pipeline on ``../shared/data/faces_wild/`` (``scripts/faces_wild.py``).
-Prints accuracy, macro-F1 and per-class precision/recall; sets the card's ``metrics``; rewrites
-the README's table of the served model (between its ``evaluate`` markers); writes
+It also runs the whole pipeline on ``../shared/data/faces_wild/`` (``scripts/training/faces_wild.py``).
+Prints accuracy, macro-F1 and per-class precision/recall; writes every figure (with the confusion
+matrices) to ``model/metrics.json`` and the headline (:func:`headline`) into the card's ``metrics``;
+rewrites the README's table of the served model (between its ``evaluate`` markers); writes
 ``model/confusion_matrix.png`` (FER2013), ``model/confusion_matrix_ferplus.png`` (FER+), both of
-the served PrivateTest figures, and ``model/training_curves.png``.
+the served PrivateTest figures, and ``model/training_curves.png`` (from ``model/history.json``).
 
-    python -m scripts.evaluate
+    python -m scripts.training.evaluate
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from fer.emotions import FaceClassifier
 from fer.ferplus import Votes, VotesError, load_votes, majority_labels
 from fer.labels import LABELS
 from fer.metrics import Report, classification_report
-from fer.model_card import MODEL_DIR, VIEWS, ModelError, read_model_files
-from scripts.common import DEFAULT_DATA, DEFAULT_VOTES, ROOT
-from scripts.faces_wild import score_faces_wild
+from fer.model_card import HISTORY_NAME, METRICS_NAME, MODEL_DIR, VIEWS, ModelError, read_model_files
+from scripts.training.common import DEFAULT_DATA, DEFAULT_VOTES, ROOT
+from scripts.training.faces_wild import score_faces_wild
 
 BATCH = 64  # faces per model call, as in a crowded frame
 SPLITS = ("PublicTest", "PrivateTest")
@@ -195,8 +196,28 @@ def plot_history(history: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def headline(metrics: dict) -> dict:
+    """The card's ``metrics``: of every figure (``metrics``, as ``model/metrics.json`` holds them),
+    accuracy and macro-F1 of each label set, split and view, per-class recall as served, and
+    faces_wild's totals and recall (no precision, no confusion matrices)."""
+
+    def brief(view: str, report: dict) -> dict:
+        kept = ("accuracy", "macro_f1", "recall") if view == metrics["served"] else ("accuracy", "macro_f1")
+        return {k: report[k] for k in kept}
+
+    card = {k: v for k, v in metrics.items() if k not in ("fer2013", "ferplus", "faces_wild")}
+    card["every_figure"] = METRICS_NAME
+    for label_set in ("fer2013", "ferplus"):
+        card[label_set] = {
+            split: {view: brief(view, report) for view, report in views.items()}
+            for split, views in metrics.get(label_set, {}).items()
+        }
+    card["faces_wild"] = {k: v for k, v in metrics["faces_wild"].items() if k != "confusion_faces_found"}
+    return card
+
+
 def readme_table(metrics: dict) -> str:
-    """The README's table of the served model's figures, from the card's ``metrics``."""
+    """The README's table of the served model's figures, from its metrics (the card's or ``metrics.json``)."""
 
     def figure(value: float, key: str) -> str:
         return f"{value:.1%}" if key == "accuracy" else f"{value:.3f}"
@@ -258,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     metrics = {
-        "by": "scripts.evaluate",
+        "by": "scripts.training.evaluate",
         "note": "the TFLite file through LiteRT, as the app runs it",
         "data": args.data.name,
         "votes": args.votes.name,
@@ -269,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         "faces_wild": score_faces_wild(args.model_dir.resolve()),
     }
     print(f"faces_wild: {json.dumps(metrics['faces_wild']['recall'])}, accuracy {metrics['faces_wild']['accuracy']}")
-    card_path = replace(files.card, views=VIEWS, metrics=metrics).write(args.model_dir)
+    (args.model_dir / METRICS_NAME).write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+    card_path = replace(files.card, views=VIEWS, metrics=headline(metrics)).write(args.model_dir)
     for label_set, name, title in (
         ("fer2013", "confusion_matrix.png", "FER2013 labels"),
         ("ferplus", "confusion_matrix_ferplus.png", "FER+ majority labels"),
@@ -281,11 +303,13 @@ def main(argv: list[str] | None = None) -> int:
             f"macro-F1 {report.macro_f1:.3f}",
             args.model_dir / name,
         )
-    plot_history(files.card.training["history"], args.model_dir / "training_curves.png")
+    history = json.loads((args.model_dir / HISTORY_NAME).read_text(encoding="utf-8"))
+    plot_history(history, args.model_dir / "training_curves.png")
     if not args.keep_readme:
         write_readme_table(metrics, args.readme)
     print(
-        f"wrote the metrics to {card_path}; confusion_matrix.png, confusion_matrix_ferplus.png, "
+        f"wrote the metrics to {args.model_dir / METRICS_NAME} and their headline to {card_path}; "
+        f"confusion_matrix.png, confusion_matrix_ferplus.png, "
         f"training_curves.png beside it" + ("" if args.keep_readme else f"; the table in {args.readme}")
     )
     return 0

@@ -5,7 +5,7 @@ live faces the way the training faces were cropped, this upsamples FER2013 faces
 (so the box is never clipped), runs the cascade and reports the box as a fraction of the
 original 48x48 image. A box side near 1.0 and an offset near 0 mean "crop exactly the box".
 
-    python -m scripts.crop_convention --faces 1500
+    python -m scripts.training.crop_convention --faces 1500
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from fer.data import load_fer2013
-from scripts.common import DEFAULT_DATA
+from scripts.training.common import DEFAULT_DATA
 
 UPSCALE = 8  # 48 px -> 384 px, well inside the cascade's working range
 PAD = 96

@@ -1,10 +1,10 @@
 """Time the peer, the PyPI package ``fer`` 25.10.3, analysing a recording with its own ``Video`` class.
 
-Run it with the peer's own venv (``bash scripts/peer_env.sh`` makes ``.peer-venv``), in isolated
+Run it with the peer's own venv (``bash scripts/bench/peer_env.sh`` makes ``.peer-venv``), in isolated
 mode so that the project's own ``fer/`` can never shadow the peer; it imports nothing from the
 project, and runs from a scratch folder (the peer makes an output folder where it runs):
 
-    .peer-venv/bin/python -I scripts/peer_video.py --video lesson.mp4 --frequency 12
+    .peer-venv/bin/python -I scripts/bench/peer_video.py --video lesson.mp4 --frequency 12
 
 ``Video(path).analyze(FER(mtcnn=False), frequency=N)`` runs the peer's detector on every Nth
 frame, as its users run it to sample a video, with nothing saved (no frames, no video, no zip)

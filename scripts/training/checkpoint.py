@@ -7,8 +7,9 @@ records the run's progress and this piece's hardware, epochs and wall time in
 ``model/metadata.json`` (``training_in_progress``). ``--restore R`` rebuilds the run folder from
 it on any machine, ``last.keras`` included, so that training goes on:
 
-    python -m scripts.checkpoint --run runs/ferplus --first-epoch 1
-    python -m scripts.checkpoint --restore runs/ferplus && python -m scripts.train --run runs/ferplus --resume
+    python -m scripts.training.checkpoint --run runs/ferplus --first-epoch 1
+    python -m scripts.training.checkpoint --restore runs/ferplus
+    python -m scripts.training.fit --run runs/ferplus --init-from resume
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ import numpy as np
 
 from fer.model import AugmentConfig, ModelConfig
 from fer.model_card import MODEL_DIR, ModelCard
-from scripts.common import finish, machine
+from scripts.training.common import finish, machine
 
 COPIED = ("config.json", "history.json", "best.keras")
-RESUME = "python -m scripts.checkpoint --restore runs/ferplus && python -m scripts.train --run runs/ferplus --resume"
+# How the card says to go on with the run (its folder as given to --run).
+RESUME = (
+    "python -m scripts.training.checkpoint --restore {run} && "
+    "python -m scripts.training.fit --run {run} --init-from resume"
+)
 
 
 def save_state(last_keras: Path, target: Path) -> None:
@@ -66,7 +71,7 @@ def restore(source: Path, run: Path) -> None:
     import keras
     import ml_dtypes
 
-    from scripts.train import TrainConfig, build_trainer
+    from scripts.training.fit import TrainConfig, build_trainer
 
     run.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
@@ -124,7 +129,7 @@ def record(run: Path, model_dir: Path, first_epoch: int) -> str:
     best = max(history, key=lambda h: h[config["selection"]])
     progress = {
         "checkpoint": "model/resume",
-        "resume": RESUME,
+        "resume": RESUME.format(run=run),
         **{k: config[k] for k in ("train", "model", "precision", "parameters")},
         "epochs_done": len(history),
         "epochs_planned": config["train"]["epochs"],
@@ -150,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.restore:
         restore(args.model_dir / "resume", args.restore)
         return finish(
-            f"{args.restore}: ready to go on with python -m scripts.train --run {args.restore} --resume", {}, None
+            f"{args.restore}: ready to go on with "
+            f"python -m scripts.training.fit --run {args.restore} --init-from resume",
+            {},
+            None,
         )
     return finish(record(args.run, args.model_dir, args.first_epoch), {}, None)
 

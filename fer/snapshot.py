@@ -1,0 +1,127 @@
+"""What is read of a lesson: a snapshot taken under its lock, as typed, immutable records.
+
+The report, the CSVs and the page's panels read a :class:`LessonSnapshot`, never the live
+:class:`~fer.lesson.Lesson`: what they show is one consistent moment of the lesson, however many
+frames arrive while they draw. A lesson store reads and writes the same records. The wording of
+a reason and of a duration lives here too, once, for the page and the report alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+import numpy as np
+
+from fer.faces import label_of
+from fer.mood import MoodSecond, overall_shares
+from fer.seats import Layout, Reflow
+
+
+class Reason(StrEnum):
+    """Why a seat needs the teacher's attention."""
+
+    NEGATIVE = "negative"  # its mood (angry + disgust + fear + sad) has been negative for long
+    NO_FACE = "no face"  # its face has not been seen for a while: camera off, or away
+
+
+def why(reason: Reason, label: str = "") -> str:
+    """A reason in words, as seen: "looked sad" for a negative mood (its likeliest emotion), "no face"."""
+    return f"looked {label}" if reason is Reason.NEGATIVE and label else str(reason)
+
+
+def duration(seconds: float) -> str:
+    """A duration in words, rounded to whole minutes from one minute on: "40 s", "4 min"."""
+    return f"{round(seconds / 60)} min" if seconds >= 60 else f"{round(seconds)} s"
+
+
+@dataclass(frozen=True, eq=False)
+class SeatState:
+    """One seat of the latest layout: its smoothed mood and when its face was first and last seen."""
+
+    name: str
+    probabilities: np.ndarray  # (7,) smoothed, LABELS order
+    first_seen_s: float
+    last_seen_s: float
+
+    @property
+    def label(self) -> str:
+        return label_of(self.probabilities)
+
+    @property
+    def score(self) -> float:
+        return float(self.probabilities.max())
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A seat that needs the teacher's attention now: why, and for how long (seconds)."""
+
+    seat: str
+    reason: Reason
+    for_s: float
+    label: str = ""  # the seat's mood, for a negative one
+
+    @property
+    def why(self) -> str:
+        return why(self.reason, self.label)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A stretch of the lesson in which a seat needed attention, in lesson seconds."""
+
+    seat: str
+    reason: Reason
+    start_s: float
+    end_s: float
+    label: str = ""  # the seat's mood, for a negative one
+
+    @property
+    def why(self) -> str:
+        return why(self.reason, self.label)
+
+
+@dataclass(frozen=True, eq=False)
+class SeatMinute:
+    """One seat's minute: the frames its face was seen in, of the minute's frames, and its mean mood."""
+
+    minute: int  # minutes since the lesson started
+    layout: int  # the gallery's layout (a reflow starts the next; seat names start afresh with it)
+    seat: str
+    frames_seen: int
+    frames: int
+    probabilities: np.ndarray  # (7,) mean over the frames it was seen in
+
+    @property
+    def label(self) -> str:
+        return label_of(self.probabilities)
+
+
+@dataclass(frozen=True, eq=False)
+class LessonSnapshot:
+    """One lesson at one moment, numbers only."""
+
+    started: datetime
+    utc_offset_min: int
+    source: str | None  # the recording it was analysed from, if any
+    frames: int
+    latest_s: float  # lesson seconds of the latest frame
+    line: str  # the calm headline
+    seats: tuple[SeatState, ...]  # of the latest layout, row by row
+    attention: tuple[Attention, ...]  # seats that need attention now
+    moments: tuple[Moment, ...]  # every stretch in which a seat needed attention
+    reflows: tuple[Reflow, ...]
+    seconds: tuple[MoodSecond, ...]  # the class per second
+    minutes: tuple[SeatMinute, ...]  # per seat per minute, in time, layout and seat order
+    shares_now: np.ndarray  # (7,) the latest frame's shares
+    layout: Layout | None  # the gallery's tiles, once learnt
+
+    def clock(self, t: float) -> datetime:
+        """The teacher's wall-clock time ``t`` seconds into the lesson (a recording's own time)."""
+        return (self.started + timedelta(seconds=t)).astimezone(timezone(timedelta(minutes=self.utc_offset_min)))
+
+    def overall(self) -> np.ndarray:
+        """``(7,)``: each emotion's share among all the faces seen in the lesson (zeros if none)."""
+        return overall_shares(self.seconds)

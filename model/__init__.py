@@ -1,0 +1,1 @@
+"""The served model as package data: installed, this folder is ``fer.model_files`` (see pyproject.toml)."""

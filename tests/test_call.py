@@ -1,0 +1,62 @@
+"""The shared call's per-frame path, as the class page runs it, on real faces: JPEG in, seats and view out."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+import pytest
+
+from fer.call import VIEW_WIDTH, SharedCall, call_headline, small_faces_warning
+from fer.lesson import Lesson
+from fer.media import MediaError, encode_jpeg
+from tests.fixtures.galleries import build_gallery
+
+START = datetime(2026, 12, 2, 9, 0, 0, tzinfo=UTC)
+
+
+def data_url(bgr: np.ndarray) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(bgr, 85)).decode()
+
+
+@pytest.fixture(scope="module")
+def gallery(fer_faces) -> np.ndarray:
+    """A 5x5 call of PrivateTest faces taken evenly through the split (not chosen for the cascade)."""
+    return build_gallery(fer_faces.split("PrivateTest").faces, 5, 5, 1280, 720, face_px=96)
+
+
+def test_a_shared_frame_comes_back_seated_and_drawn(gallery):
+    call, lesson = SharedCall.from_model(), Lesson(START)
+    frames = [call.take(data_url(gallery), lesson, t / 2) for t in range(6)]
+    first, last = frames[0], frames[-1]
+    assert first.size == (1280, 720) and first.analyse_ms > 0
+    # The first frames teach the lesson the gallery's seats; the page says so meanwhile.
+    assert call_headline(first, Lesson(START).snapshot()).endswith("found · learning the gallery's seats")
+    # A box far larger than the gallery's faces (the cascade's false box over a tile's backdrop) gets no seat.
+    assert last.seated >= 15
+    seats = [f.seat for f in last.faces if f.seat is not None]
+    assert len(set(seats)) == len(seats)  # one face a seat
+    view = cv2.imdecode(np.frombuffer(last.view, np.uint8), cv2.IMREAD_COLOR)
+    assert view.shape == (round(720 * VIEW_WIDTH / 1280), VIEW_WIDTH, 3)
+    snapshot = lesson.snapshot()
+    assert snapshot.frames == 6 and {s.name for s in snapshot.seats} == set(seats)
+    assert call_headline(last, snapshot) == snapshot.line and snapshot.line.startswith(f"{len(seats)} faces")
+    assert small_faces_warning(last) is None
+
+
+def test_a_bad_frame_is_refused_and_the_lesson_keeps_what_it_had(gallery):
+    call, lesson = SharedCall.from_model(), Lesson(START)
+    call.take(data_url(gallery), lesson, 0.0)
+    for bad in (None, "data:image/jpeg;base64,", "data:image/png;base64,QUFB", 42):
+        with pytest.raises(MediaError):
+            call.take(bad, lesson, 1.0)
+    assert lesson.snapshot().frames == 1
+
+
+def test_a_small_window_is_named(gallery):
+    call, lesson = SharedCall.from_model(), Lesson(START)
+    frame = call.take(data_url(cv2.resize(gallery, (480, 270), interpolation=cv2.INTER_AREA)), lesson, 0.0)
+    warning = small_faces_warning(frame)
+    assert warning is not None and "480x270" in warning

@@ -8,7 +8,7 @@ import os
 import platform
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_DATA = SHARED / "fer2013" / "fer2013-images.tar.gz"
 DEFAULT_VOTES = SHARED / "fer2013" / "ferplus_votes.csv"

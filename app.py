@@ -15,9 +15,9 @@ import streamlit as st
 from fer.frame import FrameAnalyzer
 from fer.model_card import ModelError, ModelFiles, read_model_files
 from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, leave_class
-from ui.live import live_page, session_object
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
+from ui.webcam import live_page, session_object
 
 MODES = (CLASS_MODE, "Live camera", "Photo", "Video")
 

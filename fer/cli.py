@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from fer.frame import FrameAnalyzer
+from fer.labels import INPUT_SHAPE
 from fer.media import MediaError, VideoReader, kind_of, read_image
 from fer.model_card import MODEL_DIR, ModelError, ModelFiles, read_model_files
 from fer.recorded import ROW_FIELDS, RecordedLesson, analyze_photo, face_rows
@@ -102,7 +103,7 @@ class Progress:
 
 
 @dataclass
-class Run:
+class Output:
     """What the command was asked to write, and where."""
 
     writer: RowWriter
@@ -117,7 +118,7 @@ def report_path(report: Path, video: Path, several: bool) -> Path:
     return report.with_name(f"{report.stem}-{video.stem}{report.suffix or '.html'}") if several else report
 
 
-def analyze_file(analyzer: FrameAnalyzer, path: Path, run: Run, several: bool = False) -> None:
+def analyze_file(analyzer: FrameAnalyzer, path: Path, run: Output, several: bool = False) -> None:
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     kind = kind_of(path)
@@ -132,10 +133,10 @@ def analyze_file(analyzer: FrameAnalyzer, path: Path, run: Run, several: bool = 
                 run.writer.write(face_rows(str(path), analyze_photo(analyzer, bgr)))
             return
     with VideoReader(path, run.every_s) as reader:  # a video, or a file of unknown kind that is no photo
-        analyze_recorded(path, reader, run, several)
+        write_recording(path, reader, run, several)
 
 
-def analyze_recorded(path: Path, reader: VideoReader, run: Run, several: bool) -> None:
+def write_recording(path: Path, reader: VideoReader, run: Output, several: bool) -> None:
     """Analyse one recording as a lesson; its rows, and its report, even when it breaks off."""
     analysis = RecordedLesson(path.name, reader, run.files)
     progress = Progress(analysis)
@@ -171,13 +172,13 @@ def main(argv: list[str] | None = None) -> int:
         analyzer = FrameAnalyzer.from_model(model)
         # Run the model once before any file is read or any output opened: a model that loads but
         # cannot run stops here. (The runtime's notice on stderr is dropped where it is loaded.)
-        analyzer.classifier.classify(np.zeros((1, 48, 48, 1), np.float32))
+        analyzer.classifier.classify(np.zeros((1, *INPUT_SHAPE), np.float32))
     except ModelError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
     writer = RowWriter(out, ("source", *SEAT_FIELDS) if args.seats else ROW_FIELDS, args.format)
-    run = Run(writer, args.every, model, seats=args.seats, report=args.report)
+    run = Output(writer, args.every, model, seats=args.seats, report=args.report)
     paths = list(expand(args.paths))
     several = sum(kind_of(p) != "image" for p in paths) > 1
     files = 0

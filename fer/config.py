@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from fer.labels import INPUT_SHAPE
+
 HAAR_WINDOW_PX = 24  # the frontal-face cascade's own window: no face smaller than this is found
 
 
@@ -68,8 +70,8 @@ class CropConfig:
     def __post_init__(self) -> None:
         if not 0.0 <= self.margin <= 1.0:
             raise ValueError(f"margin must be within 0..1, got {self.margin}")
-        if self.size != 48:
-            raise ValueError("the model takes 48x48 faces")
+        if self.size != INPUT_SHAPE[0]:
+            raise ValueError(f"the model takes {INPUT_SHAPE[0]}x{INPUT_SHAPE[1]} faces")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class AnalyzerConfig:
 
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     crop: CropConfig = field(default_factory=CropConfig)
-    # The views the model sees of each face (fer.emotions): the crop at each zoom about its centre
+    # The views the model sees of each face (fer.face_classifier): the crop at each zoom about its centre
     # (below 1 shows more of the surroundings, above 1 less; the model was trained on +-10%), each
     # as seen and, with ``mirror_views``, mirrored. Averaged within a frame (photos); cycled over
     # frames and averaged by smoothing (streams). One zoom of 1.0 without mirror: the face as seen.

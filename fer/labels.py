@@ -1,8 +1,9 @@
-"""The seven FER2013 emotions, in the order the model outputs them."""
+"""The model's outward contract: the seven FER2013 emotions in the order it outputs them, and its input."""
 
 from __future__ import annotations
 
 LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+INPUT_SHAPE: tuple[int, int, int] = (48, 48, 1)  # one face: 48x48 gray, raw 0..255 (the model rescales)
 
 # One display colour per emotion, as OpenCV BGR triples: saturated (none is grey, so an overlay
 # stands out from skin, hair and clothes), apart from each other, readable on light and dark video.

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from fer.labels import LABELS
-
-INPUT_SHAPE = (48, 48, 1)
+from fer.labels import INPUT_SHAPE, LABELS
 
 
 @dataclass(frozen=True)

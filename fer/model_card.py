@@ -24,8 +24,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from fer.config import CropConfig
-from fer.labels import LABELS
+from fer.config import AnalyzerConfig, CropConfig
+from fer.labels import INPUT_SHAPE, LABELS
 
 MODEL_PACKAGE = "fer.model_files"  # the served files as package data (pyproject.toml: model/)
 
@@ -48,12 +48,20 @@ METADATA_NAME = "metadata.json"
 HISTORY_NAME = "history.json"  # the served run's history.json, epoch by epoch
 METRICS_NAME = "metrics.json"  # every figure of the evaluation: each split, view and label set, confusion matrices
 VARIANTS_NAME = "variants.json"  # comparisons by name of runs of other training settings
-INPUT_SHAPE = (48, 48, 1)
-#: How each face is shown to the model (fer.emotions): the app averages these views.
-VIEWS = (
-    "mean of the probabilities of six views: the crop zoomed 1.0, 0.9 and 1.1 about its centre, "
-    "each as seen and mirrored"
-)
+
+
+def views_text(config: AnalyzerConfig = AnalyzerConfig()) -> str:
+    """How each face is shown to the model (fer.face_classifier), in words, as ``config`` sets the views."""
+    zooms = [f"{z:.1f}" for z in config.zooms]
+    zoomed = ", ".join(zooms[:-1]) + f" and {zooms[-1]}" if len(zooms) > 1 else zooms[0]
+    count = len(zooms) * (2 if config.mirror_views else 1)
+    number = ("one", "two", "three", "four", "five", "six", "seven", "eight")[count - 1] if count <= 8 else str(count)
+    seen = "each as seen and mirrored" if config.mirror_views else "as seen"
+    return f"mean of the probabilities of {number} views: the crop zoomed {zoomed} about its centre, {seen}"
+
+
+#: The views the app averages ("mean of the probabilities of six views: the crop zoomed 1.0, 0.9 and 1.1 ...").
+VIEWS = views_text()
 
 
 class ModelError(RuntimeError):

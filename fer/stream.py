@@ -17,7 +17,7 @@ import numpy as np
 
 from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
 from fer.detection import FaceDetector
-from fer.emotions import FaceClassifier
+from fer.face_classifier import FaceClassifier
 from fer.faces import Box, Face
 from fer.model_card import ModelFiles, shipped_model_files
 from fer.preprocessing import to_gray

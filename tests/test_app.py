@@ -44,7 +44,7 @@ def test_broken_model_gives_a_clear_error_not_a_traceback(monkeypatch, tmp_path,
 def live_page(monkeypatch, env: str | None = None, secret=None) -> tuple[list[str], dict | None]:
     """The live page's warnings and the RTC configuration it streams with, given FER_ICE_SERVERS
     in the environment and/or in Streamlit secrets."""
-    import ui.live
+    import ui.webcam
 
     # AppTest's mock runtime cannot host the streaming component: record what the page asks of it.
     asked = {}
@@ -53,7 +53,7 @@ def live_page(monkeypatch, env: str | None = None, secret=None) -> tuple[list[st
         asked.update(kwargs)
         return SimpleNamespace(state=SimpleNamespace(playing=False))
 
-    monkeypatch.setattr(ui.live, "webrtc_streamer", fake_streamer)
+    monkeypatch.setattr(ui.webcam, "webrtc_streamer", fake_streamer)
     monkeypatch.delenv("FER_ICE_SERVERS", raising=False)
     if env is not None:
         monkeypatch.setenv("FER_ICE_SERVERS", env)

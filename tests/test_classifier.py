@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from fer.classifier import EmotionClassifier
+from fer.emotion_model import EmotionModel
 from fer.model_card import MODEL_DIR, ModelCard, ModelError, face_crop, read_model_files, sha256
 from fer.preprocessing import model_input
 
@@ -26,7 +26,7 @@ def _edit_metadata(folder, change):
 
 @pytest.fixture(scope="module")
 def classifier():
-    return EmotionClassifier(read_model_files())
+    return EmotionModel(read_model_files())
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_truncated_model_with_matching_checksum_fails_to_load(model_copy):
     path.write_bytes(truncated)
     _edit_metadata(model_copy, lambda m: m["files"]["emotion_cnn.tflite"].update(sha256=sha256(truncated)))
     with pytest.raises(ModelError, match="cannot be loaded"):
-        EmotionClassifier(read_model_files(model_copy))
+        EmotionModel(read_model_files(model_copy))
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import pytest
 from helpers import ROOT, RecordingClassifier
 
 from fer import LABELS, Face, FrameAnalyzer
-from fer.classifier import EmotionClassifier
 from fer.detection import FaceDetector
-from fer.emotions import FaceClassifier, View, zoom
+from fer.emotion_model import EmotionModel
+from fer.face_classifier import FaceClassifier, View, zoom
 from fer.model_card import shipped_model_files
 
 
@@ -25,7 +25,7 @@ def test_astronaut(analyzer, astronaut_bgr):
 
 
 def test_one_classifier_call_per_frame_with_faces_none_without(sampled_frames):
-    recording = RecordingClassifier(EmotionClassifier(shipped_model_files()))
+    recording = RecordingClassifier(EmotionModel(shipped_model_files()))
     analyzer = FrameAnalyzer(FaceDetector(), FaceClassifier(recording))
     results = [analyzer.analyze(bgr) for bgr in sampled_frames]
     with_faces = [r for r in results if r]
@@ -35,10 +35,10 @@ def test_one_classifier_call_per_frame_with_faces_none_without(sampled_frames):
 
 
 def test_a_photo_face_is_the_mean_of_its_six_views(analyzer, astronaut_bgr):
-    recording = RecordingClassifier(EmotionClassifier(shipped_model_files()))
+    recording = RecordingClassifier(EmotionModel(shipped_model_files()))
     face = FrameAnalyzer(FaceDetector(), FaceClassifier(recording)).analyze(astronaut_bgr)[0]
     crops = recording.calls[0]
-    single = EmotionClassifier(shipped_model_files())
+    single = EmotionModel(shipped_model_files())
     np.testing.assert_allclose(face.probabilities, single(crops).mean(axis=0), atol=1e-6)
     as_is, mirrored, zoomed_out = crops[0], crops[1], crops[2]
     np.testing.assert_array_equal(mirrored, as_is[:, ::-1])  # the second view is the mirror image
@@ -71,7 +71,7 @@ def test_gray_bgra_and_blank_frames(analyzer, astronaut_bgr):
 
 def test_import_fer_loads_neither_tensorflow_nor_streamlit():
     code = (
-        "import sys, fer, fer.cli, fer.recorded, fer.live; "
+        "import sys, fer, fer.cli, fer.recorded, fer.live_annotator; "
         "print(sorted(m for m in ('tensorflow', 'streamlit', 'keras', 'pandas') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -90,7 +90,7 @@ def test_zoom_scales_about_the_centre():
 
 
 def test_one_view_cycles_through_the_views(astronaut_bgr):
-    recording = RecordingClassifier(EmotionClassifier(shipped_model_files()))
+    recording = RecordingClassifier(EmotionModel(shipped_model_files()))
     classifier = FaceClassifier(recording)
     gray = astronaut_bgr.mean(axis=2).astype(np.uint8)
     box = FaceDetector().detect(gray)[0]

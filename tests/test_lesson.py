@@ -14,7 +14,7 @@ from helpers import grid_boxes, make_face
 from fer.headline import CalmHeadline, HeadlineConfig
 from fer.labels import LABELS
 from fer.lesson import AttentionConfig, Lesson
-from fer.lessons import LessonStore, StoreFull
+from fer.lesson_store import LessonStore, StoreFull
 from fer.report import class_csv, report_html, seats_csv
 from fer.snapshot import Reason
 

@@ -7,7 +7,7 @@ import threading
 import av
 import numpy as np
 
-from fer.live import LiveAnnotator
+from fer.live_annotator import LiveAnnotator
 from fer.stream import StreamAnalyzer
 
 

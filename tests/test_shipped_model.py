@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from helpers import ROOT, SHARED, shared_data
 
-from fer.classifier import EmotionClassifier
 from fer.config import CropConfig
-from fer.emotions import mirror, zoom
+from fer.emotion_model import EmotionModel
+from fer.face_classifier import mirror, zoom
 from fer.ferplus import load_votes, majority_labels
 from fer.labels import LABELS
 from fer.metrics import Report, classification_report
@@ -103,7 +103,7 @@ def test_int8_file_agrees_with_the_float_keras_model_as_the_card_claims(fer_face
     faces = model_input(fer_faces.split(claimed["split"]).faces[: claimed["faces"]])
     model = keras.models.load_model(MODEL_DIR / KERAS_NAME)
     keras_probs = model.predict(faces, batch_size=256, verbose=0)
-    lite_probs = EmotionClassifier(shipped_model_files())(faces)
+    lite_probs = EmotionModel(shipped_model_files())(faces)
     same = float((keras_probs.argmax(1) == lite_probs.argmax(1)).mean())
     assert within_slack(same, claimed["same_label"], len(faces)) and same >= 0.97
     assert np.abs(keras_probs - lite_probs).max() == pytest.approx(claimed["max_abs_diff"], abs=INT8_STEP)
@@ -124,7 +124,7 @@ def predictions(classify, faces: np.ndarray) -> dict[str, np.ndarray]:
 
 def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
     votes = load_votes(shared_data(VOTES_CSV))
-    classify = EmotionClassifier(shipped_model_files())
+    classify = EmotionModel(shipped_model_files())
     metrics = json.loads((MODEL_DIR / METRICS_NAME).read_text())  # every figure; the card has their headline
     assert card.metrics == headline(metrics) and metrics["served"] == "served_views"
     for split in SPLITS:

@@ -7,7 +7,7 @@ import gc
 import av
 import pytest
 
-from fer.live import LiveAnnotator
+from fer.live_annotator import LiveAnnotator
 from fer.stream import StreamAnalyzer
 from scripts.bench.sessions import rss_mb
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from helpers import CountingDetector, RecordingClassifier
 
-from fer.classifier import EmotionClassifier
 from fer.config import DetectorConfig, StreamConfig
 from fer.detection import FaceDetector
-from fer.emotions import FaceClassifier
+from fer.emotion_model import EmotionModel
+from fer.face_classifier import FaceClassifier
 from fer.labels import LABELS
 from fer.model_card import shipped_model_files
 from fer.preprocessing import to_gray
@@ -23,7 +23,7 @@ def iou(a, b) -> float:
 
 @pytest.fixture(scope="module")
 def served():
-    return EmotionClassifier(shipped_model_files())
+    return EmotionModel(shipped_model_files())
 
 
 def counted_stream(classify, config: StreamConfig) -> tuple[StreamAnalyzer, CountingDetector]:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from helpers import ROOT, shared_data
 
-from fer.classifier import EmotionClassifier
 from fer.data import FerData
+from fer.emotion_model import EmotionModel
 from fer.ferplus import load_votes, soft_targets
 from fer.labels import LABELS
 from fer.model_card import (
@@ -205,7 +205,7 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     assert quantized.files[TFLITE_NAME]["bytes"] < exported.files[TFLITE_NAME]["bytes"] / 2  # int8 weights
     assert quantized.files[KERAS_NAME] == exported.files[KERAS_NAME] and quantized.training == exported.training
     assert quantized.quantization["calibration"]["faces"] == 64 and not quantized.parity
-    probs = EmotionClassifier(files)(np.zeros((3, 48, 48, 1), np.float32))
+    probs = EmotionModel(files)(np.zeros((3, 48, 48, 1), np.float32))
     assert probs.shape == (3, 7) and np.allclose(probs.sum(axis=1), 1.0)
 
     readme = tmp_path / "README.md"

@@ -12,7 +12,7 @@ from fer.call import CallFrame, SharedCall, call_headline, small_faces_warning
 from fer.config import GALLERY_DETECTOR, DetectorConfig
 from fer.labels import LABELS
 from fer.lesson import Lesson
-from fer.lessons import LessonStore, StoreFull
+from fer.lesson_store import LessonStore, StoreFull
 from fer.media import SHARED_MAX_SIDE, MediaError
 from fer.model_card import ModelFiles
 from ui.charts import distribution_chart

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from fer.config import SENSITIVITY, DetectorConfig, StreamConfig
-from fer.live import LiveSettings
+from fer.live_annotator import LiveSettings
 from fer.model_card import MODEL_DIR
 
 MODEL_DIR_ENV = "FER_MODEL_DIR"  # another folder of model files

@@ -27,16 +27,15 @@ import cv2
 import numpy as np
 
 from fer.call import SharedCall
-from fer.config import DetectorConfig, StreamConfig
+from fer.config import GALLERY_DETECTOR, DetectorConfig, StreamConfig
 from fer.lesson import Lesson
 from fer.stream import StreamAnalyzer
 from scripts.bench.sessions import browser_session, rss_mb
 from scripts.training.common import finish, machine
 from tests.fixtures.galleries import compose
-from ui.classroom import CLASS_MIN_FACE
 
-# The class page's own detection settings, at their defaults.
-CLASS_DETECTOR = DetectorConfig(min_face_px=CLASS_MIN_FACE)
+# The class page's own detection settings, at their defaults (the sidebar starts at the gallery's smallest face).
+CLASS_DETECTOR = DetectorConfig(min_face_px=GALLERY_DETECTOR.min_face_px)
 GALLERIES = {"1280x720, 25 faces": (5, 5, 1280, 720), "1920x1080, 49 faces": (7, 7, 1920, 1080)}
 
 

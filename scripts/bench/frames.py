@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.classifier import EmotionClassifier
 from fer.config import AnalyzerConfig
 from fer.data import load_fer2013
 from fer.detection import FaceDetector
-from fer.emotions import FaceClassifier, View, show_views
+from fer.emotion_model import EmotionModel
+from fer.face_classifier import FaceClassifier, View, show_views
 from fer.frame import FrameAnalyzer
-from fer.live import LiveAnnotator
+from fer.live_annotator import LiveAnnotator
 from fer.model_card import ModelCard, ModelFiles, shipped_model_files
 from fer.mood import MoodTimeline
 from fer.overlay import draw_faces
@@ -119,14 +119,14 @@ def ms_per_face(classify, crops: np.ndarray, views: Sequence[View], n: int, repe
 
 def bench_classifier(data: Path, batches: list[int], repeats: int, widths: Sequence[str] = ()) -> dict:
     """Median ms per face of one model call on ``n`` faces in one view, and in the six views a photo's
-    faces are shown in (``fer.emotions``). With ``widths`` (e.g. "64,128,256,512"), also nets of
+    faces are shown in (``fer.face_classifier``). With ``widths`` (e.g. "64,128,256,512"), also nets of
     those filters, untrained, quantised as the served file is: what a wider model would cost."""
     crops = model_input(load_fer2013(data).split("PrivateTest").faces[: max(batches)])
     threads = AnalyzerConfig().num_threads
     models = {"": shipped_model_files().tflite} | {f"filters {w.replace(',', '-')}, ": wider(w, crops) for w in widths}
     out = {}
     for name, tflite in models.items():
-        classify = EmotionClassifier(ModelFiles(tflite, ModelCard()), num_threads=threads)
+        classify = EmotionModel(ModelFiles(tflite, ModelCard()), num_threads=threads)
         for views, shown in (("one view", (View(),)), ("six views", FaceClassifier(classify).views)):
             for n in batches:
                 out[f"{name}{views} batch {n}"] = ms_per_face(classify, crops, shown, n, repeats)

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fer.live import LiveAnnotator
+from fer.live_annotator import LiveAnnotator
 from fer.model_card import ModelFiles, shipped_model_files
 from fer.stream import StreamAnalyzer
 from scripts.training.common import ROOT

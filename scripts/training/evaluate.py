@@ -1,7 +1,7 @@
 """Evaluate the served model exactly as the app serves it, against both label sets.
 
-Runs ``model/emotion_cnn.tflite`` through the LiteRT runtime (``fer.classifier``) on PublicTest and
-PrivateTest, in three ways, by the app's own ``fer.emotions.FaceClassifier``: each face as seen
+Runs ``model/emotion_cnn.tflite`` through the LiteRT runtime (``fer.emotion_model``) on PublicTest and
+PrivateTest, in three ways, by the app's own ``fer.face_classifier.FaceClassifier``: each face as seen
 (``single_view``), the face and its mirror image averaged (``two_views``, how the app served
 faces before), and as served (``served_views``: the probabilities of the face's six views,
 averaged). Each is scored against two label sets:
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.classifier import EmotionClassifier
 from fer.data import DataError, FerData, load_fer2013
-from fer.emotions import FaceClassifier
+from fer.emotion_model import EmotionModel
+from fer.face_classifier import FaceClassifier
 from fer.ferplus import Votes, VotesError, load_votes, majority_labels
 from fer.labels import LABELS
 from fer.metrics import Report, classification_report
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         files = read_model_files(args.model_dir)
-        scores, served = evaluate(EmotionClassifier(files), load_fer2013(args.data), load_votes(args.votes))
+        scores, served = evaluate(EmotionModel(files), load_fer2013(args.data), load_votes(args.votes))
     except (ModelError, DataError, VotesError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

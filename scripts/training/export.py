@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.classifier import EmotionClassifier
 from fer.data import load_fer2013
+from fer.emotion_model import EmotionModel
 from fer.model import ModelConfig, build_model
 from fer.model_card import (
     HISTORY_NAME,
@@ -55,7 +55,7 @@ def to_tflite(model) -> bytes:
 def parity(model, tflite: bytes, faces: np.ndarray) -> float:
     """Largest absolute difference between Keras and LiteRT probabilities on ``faces`` ``(N, 48, 48, 1)``."""
     keras_probs = model.predict(faces, batch_size=256, verbose=0)
-    lite = EmotionClassifier(ModelFiles(tflite, ModelCard()))
+    lite = EmotionModel(ModelFiles(tflite, ModelCard()))
     return float(np.abs(keras_probs - lite(faces)).max())
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.classifier import EmotionClassifier
 from fer.data import load_fer2013
+from fer.emotion_model import EmotionModel
 from fer.model_card import KERAS_NAME, METRICS_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
 from fer.preprocessing import model_input
 from scripts.training.common import DEFAULT_DATA
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     faces = model_input(data.split("PublicTest").faces[:AGREEMENT_FACES])
     float_probs = model.predict(faces, batch_size=256, verbose=0)
-    int8_probs = EmotionClassifier(ModelFiles(tflite, card))(faces)
+    int8_probs = EmotionModel(ModelFiles(tflite, card))(faces)
     agreement = {
         "faces": len(faces),
         "split": "PublicTest",

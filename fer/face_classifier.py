@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from fer.classifier import Classify, EmotionClassifier
 from fer.config import AnalyzerConfig, CropConfig
+from fer.emotion_model import Classify, EmotionModel
 from fer.faces import Box
 from fer.labels import LABELS
 from fer.model_card import ModelFiles
@@ -71,7 +71,7 @@ def zoom(crops: np.ndarray, factor: float) -> np.ndarray:
 class FaceClassifier:
     """Classifies the faces in given boxes of a gray frame. Not thread-safe (the model call is not).
 
-    ``classify`` is the model (:class:`fer.classifier.EmotionClassifier` or any callable of its
+    ``classify`` is the model (:class:`fer.emotion_model.EmotionModel` or any callable of its
     contract); ``crop`` is how a box becomes the model's input; ``zooms`` and ``mirror_views`` are
     the views (see :class:`fer.config.AnalyzerConfig`).
     """
@@ -90,7 +90,7 @@ class FaceClassifier:
 
     @classmethod
     def from_model(cls, files: ModelFiles, config: AnalyzerConfig = AnalyzerConfig()) -> FaceClassifier:
-        classify = EmotionClassifier(files, num_threads=config.num_threads)
+        classify = EmotionModel(files, num_threads=config.num_threads)
         return cls(classify, config.crop, mirror_views=config.mirror_views, zooms=config.zooms)
 
     def every_view(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:

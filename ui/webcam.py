@@ -9,7 +9,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from fer.faces import mean_shares
 from fer.labels import COLORS_BGR
-from fer.live import LiveAnnotator, LiveSettings
+from fer.live_annotator import LiveAnnotator, LiveSettings
 from fer.model_card import ModelFiles
 from fer.stream import StreamAnalyzer
 from ui.charts import distribution_chart, timeline_chart

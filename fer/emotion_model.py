@@ -1,8 +1,8 @@
-"""The served emotion classifier: the exported TFLite file run by the LiteRT runtime.
+"""The served emotion model: the exported TFLite file run by the LiteRT runtime.
 
-:class:`EmotionClassifier` is a pure function ``(N, 48, 48, 1) float32 raw 0..255 -> (N, 7)
+:class:`EmotionModel` is a pure function ``(N, 48, 48, 1) float32 raw 0..255 -> (N, 7)
 float32 probabilities`` in LABELS order; how faces are shown to it (one view or two) is
-:mod:`fer.emotions`' business. TensorFlow is never imported here.
+:mod:`fer.face_classifier`' business. TensorFlow is never imported here.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from fer.labels import LABELS
-from fer.model_card import INPUT_SHAPE, ModelError, ModelFiles
+from fer.labels import INPUT_SHAPE, LABELS
+from fer.model_card import ModelError, ModelFiles
 
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 48, 48, 1) float32 0..255 -> (N, 7) probabilities
 
@@ -61,7 +61,7 @@ def _without_runtime_notice() -> Iterator[None]:
                         stderr.write(rest)
 
 
-class EmotionClassifier:
+class EmotionModel:
     """Callable ``(N, 48, 48, 1)`` raw gray 0..255 -> ``(N, 7)`` probabilities, in one interpreter call.
 
     Not thread-safe: one instance per thread (the model bytes may be shared).

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from helpers import ROOT, SHARED, shared_data
 
+from fer import model_card
 from fer.config import CropConfig
 from fer.emotion_model import EmotionModel
 from fer.face_classifier import mirror, zoom
@@ -16,13 +17,7 @@ from fer.labels import LABELS
 from fer.metrics import Report, classification_report
 from fer.model import ModelConfig, build_model
 from fer.model_card import (
-    HISTORY_NAME,
-    KERAS_NAME,
-    METADATA_NAME,
-    METRICS_NAME,
     MODEL_DIR,
-    TFLITE_NAME,
-    VARIANTS_NAME,
     VIEWS,
     ModelCard,
     face_crop,
@@ -68,7 +63,7 @@ def card() -> ModelCard:
 
 
 def test_checksums_match_the_card(card):
-    for name in (KERAS_NAME, TFLITE_NAME):
+    for name in (model_card.KERAS_NAME, model_card.TFLITE_NAME):
         data = (MODEL_DIR / name).read_bytes()
         assert card.files[name] == {"sha256": sha256(data), "bytes": len(data)}
     assert shipped_model_files().card == card  # and the served file passes the card's checks
@@ -82,7 +77,7 @@ def test_card_describes_the_contract(card):
     assert card.face_crop == face_crop(CropConfig())  # the app crops as the model expects
     assert card.views == VIEWS
     assert card.training["hardware"] and card.training["wall_time_s"] > 0
-    assert (MODEL_DIR / TFLITE_NAME).stat().st_size <= 20 * 2**20
+    assert (MODEL_DIR / model_card.TFLITE_NAME).stat().st_size <= 20 * 2**20
     assert card.quantization["scheme"].startswith("full integer") and not card.parity  # parity was the float file's
 
 
@@ -92,7 +87,7 @@ def test_the_cards_config_rebuilds_the_shipped_architecture(card):
     # The shipped card predates ``kernel_l2``: its model config calls it ``weight_decay``.
     config = ModelConfig.from_dict(card.training["model"])
     assert config.dense_units == tuple(card.training["model"]["dense_units"])
-    shipped = keras.models.load_model(MODEL_DIR / KERAS_NAME, compile=False)
+    shipped = keras.models.load_model(MODEL_DIR / model_card.KERAS_NAME, compile=False)
     assert build_model(config).count_params() == shipped.count_params() == card.parameters
 
 
@@ -101,7 +96,7 @@ def test_int8_file_agrees_with_the_float_keras_model_as_the_card_claims(fer_face
 
     claimed = card.quantization["agreement_with_float_keras"]
     faces = model_input(fer_faces.split(claimed["split"]).faces[: claimed["faces"]])
-    model = keras.models.load_model(MODEL_DIR / KERAS_NAME)
+    model = keras.models.load_model(MODEL_DIR / model_card.KERAS_NAME)
     keras_probs = model.predict(faces, batch_size=256, verbose=0)
     lite_probs = EmotionModel(shipped_model_files())(faces)
     same = float((keras_probs.argmax(1) == lite_probs.argmax(1)).mean())
@@ -125,7 +120,7 @@ def predictions(classify, faces: np.ndarray) -> dict[str, np.ndarray]:
 def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
     votes = load_votes(shared_data(VOTES_CSV))
     classify = EmotionModel(shipped_model_files())
-    metrics = json.loads((MODEL_DIR / METRICS_NAME).read_text())  # every figure; the card has their headline
+    metrics = json.loads((MODEL_DIR / model_card.METRICS_NAME).read_text())  # every figure; the card has their headline
     assert card.metrics == headline(metrics) and metrics["served"] == "served_views"
     for split in SPLITS:
         part = fer_faces.split(split)
@@ -162,9 +157,9 @@ def test_faces_wild_figure_is_what_the_card_claims(card):
 
 def test_the_card_holds_what_serving_and_provenance_need(card):
     # The lab's records live beside the card, not in it: the run's epochs and the comparisons of runs.
-    assert (MODEL_DIR / METADATA_NAME).stat().st_size <= 20_000
-    history = json.loads((MODEL_DIR / HISTORY_NAME).read_text())
+    assert (MODEL_DIR / model_card.METADATA_NAME).stat().st_size <= 20_000
+    history = json.loads((MODEL_DIR / model_card.HISTORY_NAME).read_text())
     assert [h["epoch"] for h in history] == list(range(1, card.training["epochs_run"] + 1))
     assert max(history, key=lambda h: h[card.training["selection"]])["epoch"] == card.training["best_epoch"]
     assert history[-1]["wall_s"] == card.training["wall_time_s"]
-    assert set(json.loads((MODEL_DIR / VARIANTS_NAME).read_text())) == {"targets", "widths", "fine-tune"}
+    assert set(json.loads((MODEL_DIR / model_card.VARIANTS_NAME).read_text())) == {"targets", "widths", "fine-tune"}

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also save the annotated gallery here (PNG)")
     args = parser.parse_args(argv)
     from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
+    from fer.config import HIGH_SENSITIVITY
     from fer.overlay import draw_faces
 
     width, height = (int(v) for v in args.size.split("x"))
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, detector in (
         ("default", DetectorConfig()),
-        ("sensitivity high", DetectorConfig(scale_factor=1.05, min_neighbors=3)),
+        ("sensitivity high", HIGH_SENSITIVITY),
     ):
         analyzer = FrameAnalyzer.from_model(config=AnalyzerConfig(detector=detector))
         analyzer.analyze(gallery)

@@ -21,7 +21,7 @@ from fer.headline import CalmHeadline
 from fer.labels import LABELS
 from fer.mood import MoodTimeline
 from fer.seats import Layout, SeatMap, seat_key
-from fer.snapshot import Attention, LessonSnapshot, Moment, Reason, SeatMinute, SeatState
+from fer.snapshot import LessonSnapshot, Moment, Reason, SeatMinute, SeatState
 
 NEGATIVE = ("angry", "disgust", "fear", "sad")
 _NEGATIVE_INDEX = [LABELS.index(label) for label in NEGATIVE]
@@ -198,13 +198,12 @@ class Lesson:
                 layout=self.seat_map.layout,
             )
 
-    def _attention(self, seats: list[_Seat]) -> list[Attention]:
+    def _attention(self, seats: list[_Seat]) -> list[Moment]:
         """Seats whose mood has been negative for ``negative_s`` or more, and seats with no face."""
         now, found = self.latest_s, []
         for seat in seats:
             if now - seat.last_seen >= self.attention.absent_s:
-                found.append(Attention(seat.name, Reason.NO_FACE, now - seat.last_seen))
+                found.append(Moment(seat.name, Reason.NO_FACE, seat.last_seen, now))
             elif seat.negative_since is not None and now - seat.negative_since >= self.attention.negative_s:
-                label = label_of(seat.probabilities)
-                found.append(Attention(seat.name, Reason.NEGATIVE, now - seat.negative_since, label))
+                found.append(Moment(seat.name, Reason.NEGATIVE, seat.negative_since, now, label_of(seat.probabilities)))
         return found

@@ -8,8 +8,6 @@ Thread-safe: the video thread updates, the page thread reads.
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import time
 from collections import deque
@@ -20,6 +18,7 @@ import numpy as np
 
 from fer.faces import Face, probability_matrix
 from fer.labels import LABELS
+from fer.tables import rows_text
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,12 +94,12 @@ class MoodTimeline:
 
     def to_csv(self) -> str:
         """The per-second table: second, frames, faces, then one share column per emotion."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["second", "frames", "faces", *(f"share_{label}" for label in LABELS)])
-        for row in self.seconds():
-            writer.writerow([row.second, row.frames, f"{row.faces:.3f}", *(f"{share:.4f}" for share in row.shares)])
-        return out.getvalue()
+        fields = ("second", "frames", "faces", *(f"share_{label}" for label in LABELS))
+        rows = [
+            dict(zip(fields, (r.second, r.frames, f"{r.faces:.3f}", *(f"{v:.4f}" for v in r.shares)), strict=True))
+            for r in self.seconds()
+        ]
+        return rows_text(rows, fields)
 
 
 def overall_shares(seconds: Sequence[MoodSecond]) -> np.ndarray:

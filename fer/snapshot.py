@@ -55,22 +55,9 @@ class SeatState:
 
 
 @dataclass(frozen=True)
-class Attention:
-    """A seat that needs the teacher's attention now: why, and for how long (seconds)."""
-
-    seat: str
-    reason: Reason
-    for_s: float
-    label: str = ""  # the seat's mood, for a negative one
-
-    @property
-    def why(self) -> str:
-        return why(self.reason, self.label)
-
-
-@dataclass(frozen=True)
 class Moment:
-    """A stretch of the lesson in which a seat needed attention, in lesson seconds."""
+    """A stretch of the lesson in which a seat needed attention, in lesson seconds: a stretch that
+    goes on now (the lesson's :attr:`LessonSnapshot.attention`) ends at the latest frame."""
 
     seat: str
     reason: Reason
@@ -81,6 +68,10 @@ class Moment:
     @property
     def why(self) -> str:
         return why(self.reason, self.label)
+
+    @property
+    def for_s(self) -> float:
+        return self.end_s - self.start_s
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +101,7 @@ class LessonSnapshot:
     latest_s: float  # lesson seconds of the latest frame
     line: str  # the calm headline
     seats: tuple[SeatState, ...]  # of the latest layout, row by row
-    attention: tuple[Attention, ...]  # seats that need attention now
+    attention: tuple[Moment, ...]  # seats that need attention now, since when
     moments: tuple[Moment, ...]  # every stretch in which a seat needed attention
     reflows: tuple[Reflow, ...]
     seconds: tuple[MoodSecond, ...]  # the class per second

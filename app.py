@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fer.frame import FrameAnalyzer
-from fer.model_card import ModelError, ModelFiles, read_model_files
+from fer.recognition.frame import FrameAnalyzer
+from fer.recognition.model_card import ModelError, ModelFiles, read_model_files
 from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, leave_class
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page

@@ -7,9 +7,9 @@ loads neither TensorFlow nor Streamlit.
 
 from fer.config import AnalyzerConfig, CropConfig, DetectorConfig, StreamConfig
 from fer.faces import Face
-from fer.frame import FrameAnalyzer
 from fer.labels import COLORS_BGR, LABELS
-from fer.stream import StreamAnalyzer
+from fer.recognition.frame import FrameAnalyzer
+from fer.video.stream import StreamAnalyzer
 
 __all__ = [
     "COLORS_BGR",

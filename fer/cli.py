@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.frame import FrameAnalyzer
+from fer.classroom.recorded import ROW_FIELDS, RecordedLesson, analyze_photo, face_rows
+from fer.classroom.report import SEAT_FIELDS, report_html, seat_minutes
 from fer.labels import INPUT_SHAPE
 from fer.media import MediaError, VideoReader, kind_of, read_image
-from fer.model_card import MODEL_DIR, ModelError, ModelFiles, read_model_files
-from fer.recorded import ROW_FIELDS, RecordedLesson, analyze_photo, face_rows
-from fer.report import SEAT_FIELDS, report_html, seat_minutes
+from fer.recognition.frame import FrameAnalyzer
+from fer.recognition.model_card import MODEL_DIR, ModelError, ModelFiles, read_model_files
 from fer.tables import FORMATS, RowWriter
 
 DESCRIPTION = """Find every face in photos and videos and recognise its emotion.

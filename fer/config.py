@@ -80,7 +80,7 @@ class AnalyzerConfig:
 
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     crop: CropConfig = field(default_factory=CropConfig)
-    # The views the model sees of each face (fer.face_classifier): the crop at each zoom about its centre
+    # The views the model sees of each face (fer.recognition.face_classifier): the crop at each zoom about its centre
     # (below 1 shows more of the surroundings, above 1 less; the model was trained on +-10%), each
     # as seen and, with ``mirror_views``, mirrored. Averaged within a frame (photos); cycled over
     # frames and averaged by smoothing (streams). One zoom of 1.0 without mirror: the face as seen.
@@ -99,7 +99,7 @@ class AnalyzerConfig:
 
 @dataclass(frozen=True)
 class StreamConfig:
-    """How the live path spreads its work over the frames of a stream (see fer.stream)."""
+    """How the live path spreads its work over the frames of a stream (see fer.video.stream)."""
 
     # Search the whole frame for faces every Nth frame; in between, the faces already found are
     # followed from frame to frame, which costs a small fraction of a search.

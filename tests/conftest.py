@@ -60,7 +60,7 @@ def fer_members(fer_tar) -> list[tuple[str, bytes]]:
 @pytest.fixture(scope="session")
 def fer_faces(fer_tar) -> dict[str, object]:
     """All of FER2013, loaded once for the session."""
-    from fer.data import load_fer2013
+    from fer.training.data import load_fer2013
 
     return load_fer2013(fer_tar)
 

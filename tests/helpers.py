@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fer.detection import FaceDetector
 from fer.faces import Box, Face
 from fer.labels import LABELS
+from fer.recognition.detection import FaceDetector
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

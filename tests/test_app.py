@@ -11,7 +11,7 @@ from helpers import ROOT
 from streamlit.testing.v1 import AppTest
 
 from fer.labels import LABELS
-from fer.model_card import MODEL_DIR
+from fer.recognition.model_card import MODEL_DIR
 
 APP = str(ROOT / "app.py")
 

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fer.call import VIEW_WIDTH, SharedCall, call_headline, small_faces_warning
-from fer.lesson import Lesson
+from fer.classroom.call import VIEW_WIDTH, SharedCall, call_headline, small_faces_warning
+from fer.classroom.lesson import Lesson
 from fer.media import MediaError, encode_jpeg
 from tests.fixtures.galleries import build_gallery
 

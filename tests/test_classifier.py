@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from fer.emotion_model import EmotionModel
-from fer.model_card import MODEL_DIR, ModelCard, ModelError, face_crop, read_model_files, sha256
-from fer.preprocessing import model_input
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.model_card import MODEL_DIR, ModelCard, ModelError, face_crop, read_model_files, sha256
+from fer.recognition.preprocessing import model_input
 
 
 @pytest.fixture

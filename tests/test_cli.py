@@ -15,8 +15,8 @@ import cv2
 import pytest
 from helpers import ROOT
 
+from fer.classroom.recorded import ROW_FIELDS
 from fer.labels import LABELS
-from fer.recorded import ROW_FIELDS
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

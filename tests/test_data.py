@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from helpers import write_tar, write_tree
 
-from fer.data import DataError, load_csv, load_fer2013
 from fer.labels import LABELS, SPLITS
+from fer.training.data import DataError, load_csv, load_fer2013
 
 CSV_COUNTS = {"angry": 177, "disgust": 14, "fear": 189, "happy": 272, "sad": 182, "surprise": 141, "neutral": 192}
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from fer.config import DetectorConfig
-from fer.detection import FaceDetector
-from fer.preprocessing import to_gray
+from fer.recognition.detection import FaceDetector
+from fer.recognition.preprocessing import to_gray
 
 
 def test_finds_the_astronaut(astronaut_bgr):

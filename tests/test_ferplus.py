@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from helpers import SHARED, shared_data
 
-from fer.ferplus import HEADER, VOTE_COLUMNS, VotesError, load_votes, majority_labels, soft_targets
 from fer.labels import LABELS, SPLITS
+from fer.training.ferplus import HEADER, VOTE_COLUMNS, VotesError, load_votes, majority_labels, soft_targets
 
 VOTES_CSV = SHARED / "fer2013" / "ferplus_votes.csv"
-# The FER+ column that stands for each class, written out here rather than taken from fer.ferplus.
+# The FER+ column that stands for each class, written out here rather than taken from fer.training.ferplus.
 CLASS_OF_COLUMN = {
     "anger": "angry",
     "disgust": "disgust",

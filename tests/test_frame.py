@@ -8,10 +8,10 @@ import pytest
 from helpers import ROOT, RecordingClassifier
 
 from fer import LABELS, Face, FrameAnalyzer
-from fer.detection import FaceDetector
-from fer.emotion_model import EmotionModel
-from fer.face_classifier import FaceClassifier, View, zoom
-from fer.model_card import shipped_model_files
+from fer.recognition.detection import FaceDetector
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.face_classifier import FaceClassifier, View, zoom
+from fer.recognition.model_card import shipped_model_files
 
 
 def test_astronaut(analyzer, astronaut_bgr):
@@ -71,7 +71,7 @@ def test_gray_bgra_and_blank_frames(analyzer, astronaut_bgr):
 
 def test_import_fer_loads_neither_tensorflow_nor_streamlit():
     code = (
-        "import sys, fer, fer.cli, fer.recorded, fer.live_annotator; "
+        "import sys, fer, fer.cli, fer.classroom.recorded, fer.video.live_annotator; "
         "print(sorted(m for m in ('tensorflow', 'streamlit', 'keras', 'pandas') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

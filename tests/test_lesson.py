@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from helpers import grid_boxes, make_face
 
-from fer.headline import CalmHeadline, HeadlineConfig
+from fer.classroom.lesson import AttentionConfig, Lesson
+from fer.classroom.lesson_store import LessonStore, StoreFull
+from fer.classroom.report import class_csv, report_html, seats_csv
+from fer.classroom.snapshot import Reason
 from fer.labels import LABELS
-from fer.lesson import AttentionConfig, Lesson
-from fer.lesson_store import LessonStore, StoreFull
-from fer.report import class_csv, report_html, seats_csv
-from fer.snapshot import Reason
+from fer.video.headline import CalmHeadline, HeadlineConfig
 
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 

@@ -8,10 +8,10 @@ import pytest
 from helpers import CountingDetector
 
 from fer.config import DetectorConfig, StreamConfig
-from fer.face_classifier import FaceClassifier
-from fer.live_annotator import LiveAnnotator, LiveSettings
-from fer.model_card import shipped_model_files
-from fer.stream import StreamAnalyzer
+from fer.recognition.face_classifier import FaceClassifier
+from fer.recognition.model_card import shipped_model_files
+from fer.video.live_annotator import LiveAnnotator, LiveSettings
+from fer.video.stream import StreamAnalyzer
 
 
 def live(settings: LiveSettings = LiveSettings()) -> LiveAnnotator:
@@ -62,7 +62,7 @@ def test_a_failing_frame_goes_back_unannotated_and_is_logged_once(av_frames, cap
     stream = StreamAnalyzer(CountingDetector(), FaceClassifier(exploding), StreamConfig(detect_every=1))
     session = LiveAnnotator(stream, LiveSettings(stream=StreamConfig(detect_every=1)))
     frames = [f for f in av_frames if session._stream.detector.detect(np.asarray(f.to_ndarray(format="gray")))][:3]
-    with caplog.at_level(logging.ERROR, logger="fer.live_annotator"):
+    with caplog.at_level(logging.ERROR, logger="fer.video.live_annotator"):
         outs = [session(f) for f in frames]
     assert len(frames) == 3 and outs == frames
     assert session.snapshot().failed_frames == 3 and session.snapshot().frames == 0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fer.labels import LABELS
-from fer.metrics import classification_report
+from fer.training.metrics import classification_report
 
 
 def test_exact_report():

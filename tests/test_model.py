@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fer.labels import LABELS
-from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model
+from fer.training.model import AugmentConfig, ModelConfig, build_augmenter, build_model
 
 
 @pytest.fixture(scope="module")

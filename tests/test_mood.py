@@ -7,7 +7,7 @@ import pytest
 from helpers import make_face
 
 from fer.labels import LABELS
-from fer.mood import MoodTimeline
+from fer.video.mood import MoodTimeline
 
 
 class Clock:

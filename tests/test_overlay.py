@@ -5,7 +5,7 @@ import pytest
 from helpers import make_face as any_face
 
 from fer.labels import COLORS_BGR
-from fer.overlay import draw_faces
+from fer.video.overlay import draw_faces
 
 
 def make_face(box, label="happy", score=0.8, face_id=None):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fer.config import CropConfig
-from fer.preprocessing import crop_faces, square_box, to_gray
+from fer.recognition.preprocessing import crop_faces, square_box, to_gray
 
 
 def test_square_box_inside():

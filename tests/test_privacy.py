@@ -32,8 +32,8 @@ import streamlit_webrtc  # noqa: F401  (the SRTP bindings first, as in the app)
 from pathlib import Path
 import av, cv2
 from streamlit.testing.v1 import AppTest
-from fer.live_annotator import LiveAnnotator
-from fer.stream import StreamAnalyzer
+from fer.video.live_annotator import LiveAnnotator
+from fer.video.stream import StreamAnalyzer
 
 video = Path(sys.argv[2])
 # Live path: the frame callback on real frames.

@@ -1,4 +1,4 @@
-"""Photos with many faces, and recorded video, through fer.recorded."""
+"""Photos with many faces, and recorded video, through fer.classroom.recorded."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import numpy as np
 import pytest
 
 from fer import AnalyzerConfig, FrameAnalyzer
-from fer.config import HIGH_SENSITIVITY
-from fer.lesson import Lesson
-from fer.media import VideoReader, VideoSample
-from fer.recorded import (
+from fer.classroom.lesson import Lesson
+from fer.classroom.recorded import (
     ROW_FIELDS,
     FrameResult,
     Previews,
@@ -24,6 +22,8 @@ from fer.recorded import (
     recording_analyzer,
     time_left,
 )
+from fer.config import HIGH_SENSITIVITY
+from fer.media import VideoReader, VideoSample
 from fer.tables import rows_text
 from tests.fixtures.galleries import build_gallery, score_gallery
 

@@ -19,8 +19,8 @@ from helpers import ROOT
 from streamlit.testing.v1 import AppTest
 from test_cli import run_cli
 
+from fer.classroom.recorded import RecordedLesson
 from fer.media import VideoReader
-from fer.recorded import RecordedLesson
 from tests.fixtures.lesson_video import remux
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import grid_boxes as gallery
 
-from fer.seats import Layout, SeatMap, row_name, seat_key
+from fer.classroom.seats import Layout, SeatMap, row_name, seat_key
 
 
 def names(tiles) -> list[str | None]:

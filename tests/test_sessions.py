@@ -7,8 +7,8 @@ import threading
 import av
 import numpy as np
 
-from fer.live_annotator import LiveAnnotator
-from fer.stream import StreamAnalyzer
+from fer.video.live_annotator import LiveAnnotator
+from fer.video.stream import StreamAnalyzer
 
 
 def test_eight_parallel_sessions_keep_their_own_numbers(sampled_frames):

@@ -8,15 +8,12 @@ import numpy as np
 import pytest
 from helpers import ROOT, SHARED, shared_data
 
-from fer import model_card
 from fer.config import CropConfig
-from fer.emotion_model import EmotionModel
-from fer.face_classifier import mirror, zoom
-from fer.ferplus import load_votes, majority_labels
 from fer.labels import LABELS
-from fer.metrics import Report, classification_report
-from fer.model import ModelConfig, build_model
-from fer.model_card import (
+from fer.recognition import model_card
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.face_classifier import mirror, zoom
+from fer.recognition.model_card import (
     MODEL_DIR,
     VIEWS,
     ModelCard,
@@ -24,7 +21,10 @@ from fer.model_card import (
     sha256,
     shipped_model_files,
 )
-from fer.preprocessing import model_input
+from fer.recognition.preprocessing import model_input
+from fer.training.ferplus import load_votes, majority_labels
+from fer.training.metrics import Report, classification_report
+from fer.training.model import ModelConfig, build_model
 from scripts.training.evaluate import headline, readme_table
 from scripts.training.faces_wild import score_faces_wild
 

@@ -7,8 +7,8 @@ import gc
 import av
 import pytest
 
-from fer.live_annotator import LiveAnnotator
-from fer.stream import StreamAnalyzer
+from fer.video.live_annotator import LiveAnnotator
+from fer.video.stream import StreamAnalyzer
 from scripts.bench.sessions import rss_mb
 
 FRAMES = 20_000

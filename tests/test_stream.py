@@ -7,14 +7,14 @@ import pytest
 from helpers import CountingDetector, RecordingClassifier
 
 from fer.config import DetectorConfig, StreamConfig
-from fer.detection import FaceDetector
-from fer.emotion_model import EmotionModel
-from fer.face_classifier import FaceClassifier
 from fer.labels import LABELS
-from fer.model_card import shipped_model_files
-from fer.preprocessing import to_gray
-from fer.stream import StreamAnalyzer, face_patch, follow
-from fer.tracking import FaceTracker, iou_matrix
+from fer.recognition.detection import FaceDetector
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.face_classifier import FaceClassifier
+from fer.recognition.model_card import shipped_model_files
+from fer.recognition.preprocessing import to_gray
+from fer.video.stream import StreamAnalyzer, face_patch, follow
+from fer.video.tracking import FaceTracker, iou_matrix
 
 
 def iou(a, b) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from helpers import make_face as face
 
-from fer.tracking import FaceTracker, TrackerConfig, iou_matrix
+from fer.video.tracking import FaceTracker, TrackerConfig, iou_matrix
 
 
 def iou(a, b) -> float:

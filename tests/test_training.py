@@ -11,11 +11,9 @@ import numpy as np
 import pytest
 from helpers import ROOT, shared_data
 
-from fer.data import FerData
-from fer.emotion_model import EmotionModel
-from fer.ferplus import load_votes, soft_targets
 from fer.labels import LABELS
-from fer.model_card import (
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.model_card import (
     HISTORY_NAME,
     KERAS_NAME,
     METRICS_NAME,
@@ -25,6 +23,8 @@ from fer.model_card import (
     read_model_files,
     sha256,
 )
+from fer.training.data import FerData
+from fer.training.ferplus import load_votes, soft_targets
 from scripts.training.common import DEFAULT_VOTES, machine
 from scripts.training.evaluate import headline
 from scripts.training.export import pieces
@@ -252,7 +252,7 @@ def test_an_exported_run_records_every_sitting():
 def test_variants_are_compared_beside_the_card(tmp_path):
     import shutil
 
-    from fer.model_card import MODEL_DIR, ModelCard
+    from fer.recognition.model_card import MODEL_DIR, ModelCard
     from scripts.training import variants
 
     model = tmp_path / "model"
@@ -295,7 +295,7 @@ def test_a_checkpoint_goes_into_the_repository_and_comes_back_as_the_run(trained
 
     import keras
 
-    from fer.model_card import MODEL_DIR, ModelCard
+    from fer.recognition.model_card import MODEL_DIR, ModelCard
 
     run, _, _ = trained
     model = tmp_path / "model"
@@ -351,7 +351,7 @@ def test_a_fine_tuning_run_is_named_by_what_it_changed():
 def test_evaluating_another_models_files_can_leave_the_readme_alone(monkeypatch, tmp_path):
     import shutil
 
-    from fer.model_card import MODEL_DIR
+    from fer.recognition.model_card import MODEL_DIR
     from scripts.training import evaluate
 
     model = tmp_path / "model"

@@ -33,7 +33,7 @@ site, photo = Path(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, str(site))
 import fer
 from fer.cli import main
-from fer.model_card import MODEL_DIR
+from fer.recognition.model_card import MODEL_DIR
 
 print("fer", fer.__file__, file=sys.stderr)
 print("model", MODEL_DIR, file=sys.stderr)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from fer.labels import HEX, LABELS
-from fer.mood import MoodTimeline
+from fer.video.mood import MoodTimeline
 
 COLORS = [HEX[label] for label in LABELS]  # in label order, as the charts' colour ranges take them
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from fer.call import CallFrame, SharedCall, call_headline, small_faces_warning
+from fer.classroom.call import CallFrame, SharedCall, call_headline, small_faces_warning
+from fer.classroom.lesson import Lesson
+from fer.classroom.lesson_store import LessonStore, StoreFull
 from fer.config import GALLERY_DETECTOR, DetectorConfig
 from fer.labels import LABELS
-from fer.lesson import Lesson
-from fer.lesson_store import LessonStore, StoreFull
 from fer.media import SHARED_MAX_SIDE, MediaError
-from fer.model_card import ModelFiles
+from fer.recognition.model_card import ModelFiles
 from ui.charts import distribution_chart
 from ui.lesson_panels import attention_list, clock_timeline, lesson_downloads, reflow_notes, seats_table
 from ui.share import share_component

@@ -9,9 +9,9 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from fer.classroom.report import class_csv, report_html, seats_csv
+from fer.classroom.snapshot import LessonSnapshot, duration
 from fer.labels import LABELS
-from fer.report import class_csv, report_html, seats_csv
-from fer.snapshot import LessonSnapshot, duration
 from ui.charts import emotion_colors, share_axis
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from fer.config import SENSITIVITY, DetectorConfig, StreamConfig
-from fer.live_annotator import LiveSettings
-from fer.model_card import MODEL_DIR
+from fer.recognition.model_card import MODEL_DIR
+from fer.video.live_annotator import LiveSettings
 
 MODEL_DIR_ENV = "FER_MODEL_DIR"  # another folder of model files
 ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server

@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from fer.classroom.lesson import Lesson
+from fer.classroom.recorded import Previews, RecordedLesson, analyze_photo, face_rows
 from fer.config import DetectorConfig
 from fer.faces import mean_shares
-from fer.frame import FrameAnalyzer
-from fer.lesson import Lesson
 from fer.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, VideoReader, read_image
-from fer.model_card import ModelFiles
-from fer.overlay import draw_faces
-from fer.recorded import Previews, RecordedLesson, analyze_photo, face_rows
+from fer.recognition.frame import FrameAnalyzer
+from fer.recognition.model_card import ModelFiles
+from fer.video.overlay import draw_faces
 from ui.charts import distribution_chart
 from ui.lesson_panels import clock_timeline, lesson_downloads, moments_table, reflow_notes, seats_table
 

@@ -9,9 +9,9 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from fer.faces import mean_shares
 from fer.labels import COLORS_BGR
-from fer.live_annotator import LiveAnnotator, LiveSettings
-from fer.model_card import ModelFiles
-from fer.stream import StreamAnalyzer
+from fer.recognition.model_card import ModelFiles
+from fer.video.live_annotator import LiveAnnotator, LiveSettings
+from fer.video.stream import StreamAnalyzer
 from ui.charts import distribution_chart, timeline_chart
 from ui.settings import ICE_SERVERS_ENV, ice_servers_setting, parse_ice_servers
 

@@ -4,7 +4,7 @@
   overlay) on every frame of the shared face video (640x360, one face) and on a 1280x720 gallery
   of 25 real FER2013 faces (``scripts/bench/gallery.py --frontal``), both cold (``FrameAnalyzer.analyze``:
   every frame searched and classified from scratch, each face in its six views) and as a
-  stream (``LiveAnnotator``: what the live page runs, see ``fer/stream.py``); and the Haar search
+  stream (``LiveAnnotator``: what the live page runs, see ``fer/video/stream.py``); and the Haar search
   alone, the floor of the cold path;
 * classifier: ms per face at batch 1, 8 and 32 (one view, and the six views of a photo's face), with
   the analyzer's LiteRT thread count; with ``--widths``, the same for wider nets (untrained, int8);

@@ -1,6 +1,6 @@
 """Benchmark the class page's server work on galleries of real faces, and a lesson's memory.
 
-* Per shared frame, through the class page's own path (:class:`fer.call.SharedCall`): decode the
+* Per shared frame, through the class page's own path (:class:`fer.classroom.call.SharedCall`): decode the
   browser's JPEG, find and classify every face (each in its six views), seat them and add them to
   the lesson, draw and encode the view. On a 1280x720 gallery of 25 faces and a 1920x1080 gallery of 49
   (tests/fixtures/galleries.py).
@@ -26,10 +26,10 @@ import time
 import cv2
 import numpy as np
 
-from fer.call import SharedCall
+from fer.classroom.call import SharedCall
+from fer.classroom.lesson import Lesson
 from fer.config import GALLERY_DETECTOR, DetectorConfig, StreamConfig
-from fer.lesson import Lesson
-from fer.stream import StreamAnalyzer
+from fer.video.stream import StreamAnalyzer
 from scripts.bench.sessions import browser_session, rss_mb
 from scripts.training.common import finish, machine
 from tests.fixtures.galleries import compose

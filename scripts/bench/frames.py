@@ -9,18 +9,18 @@ from pathlib import Path
 import numpy as np
 
 from fer.config import AnalyzerConfig
-from fer.data import load_fer2013
-from fer.detection import FaceDetector
-from fer.emotion_model import EmotionModel
-from fer.face_classifier import FaceClassifier, View, show_views
-from fer.frame import FrameAnalyzer
-from fer.live_annotator import LiveAnnotator
-from fer.model_card import ModelCard, ModelFiles, shipped_model_files
-from fer.mood import MoodTimeline
-from fer.overlay import draw_faces
-from fer.preprocessing import model_input, to_gray
-from fer.stream import StreamAnalyzer
-from fer.tracking import FaceTracker
+from fer.recognition.detection import FaceDetector
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.face_classifier import FaceClassifier, View, show_views
+from fer.recognition.frame import FrameAnalyzer
+from fer.recognition.model_card import ModelCard, ModelFiles, shipped_model_files
+from fer.recognition.preprocessing import model_input, to_gray
+from fer.training.data import load_fer2013
+from fer.video.live_annotator import LiveAnnotator
+from fer.video.mood import MoodTimeline
+from fer.video.overlay import draw_faces
+from fer.video.stream import StreamAnalyzer
+from fer.video.tracking import FaceTracker
 from tests.fixtures import video_frames
 from tests.fixtures.galleries import build_gallery
 
@@ -119,7 +119,7 @@ def ms_per_face(classify, crops: np.ndarray, views: Sequence[View], n: int, repe
 
 def bench_classifier(data: Path, batches: list[int], repeats: int, widths: Sequence[str] = ()) -> dict:
     """Median ms per face of one model call on ``n`` faces in one view, and in the six views a photo's
-    faces are shown in (``fer.face_classifier``). With ``widths`` (e.g. "64,128,256,512"), also nets of
+    faces are shown in (``fer.recognition.face_classifier``). With ``widths`` (e.g. "64,128,256,512"), also nets of
     those filters, untrained, quantised as the served file is: what a wider model would cost."""
     crops = model_input(load_fer2013(data).split("PrivateTest").faces[: max(batches)])
     threads = AnalyzerConfig().num_threads
@@ -135,7 +135,7 @@ def bench_classifier(data: Path, batches: list[int], repeats: int, widths: Seque
 
 def wider(widths: str, calibration: np.ndarray) -> bytes:
     """An int8 TFLite file of the model with these filters per block (random weights)."""
-    from fer.model import ModelConfig, build_model
+    from fer.training.model import ModelConfig, build_model
     from scripts.training.quantize import quantize
 
     return quantize(build_model(ModelConfig(widths=tuple(int(w) for w in widths.split(",")))), calibration)

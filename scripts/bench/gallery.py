@@ -17,7 +17,7 @@ from pathlib import Path
 
 import cv2
 
-from fer.data import load_fer2013
+from fer.training.data import load_fer2013
 from scripts.training.common import DEFAULT_DATA
 from tests.fixtures.galleries import build_gallery, score_gallery
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from fer import AnalyzerConfig, DetectorConfig, FrameAnalyzer
     from fer.config import HIGH_SENSITIVITY
-    from fer.overlay import draw_faces
+    from fer.video.overlay import draw_faces
 
     width, height = (int(v) for v in args.size.split("x"))
     faces = load_fer2013(args.data).split("PrivateTest").faces

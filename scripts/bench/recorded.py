@@ -5,7 +5,7 @@ Builds its recordings with tests/fixtures/lesson_video.py (H.264, 25 frames a se
 
 * ``decode``: decoding alone, as the analysis decodes (codec threads, unreferenced frames between
   samples skipped, only the samples converted);
-* ``library``: :func:`fer.recorded.analyze_recording` into a lesson, with the video page's previews;
+* ``library``: :func:`fer.classroom.recorded.analyze_recording` into a lesson, with the video page's previews;
 * ``cli``: ``python -m fer analyze FILE --seats --report R`` as a user runs it, start-up included;
 * ``page``: the video page itself (Streamlit's AppTest: upload, "Analyse the video"), read from
   the speed the page reports;
@@ -36,13 +36,13 @@ from pathlib import Path
 
 import numpy as np
 
+from fer.classroom.lesson import Lesson
+from fer.classroom.recorded import Previews, analyze_recording, recording_analyzer
+from fer.classroom.seats import MAX_SIDE
 from fer.config import GALLERY_DETECTOR
-from fer.detection import FaceDetector
-from fer.lesson import Lesson
 from fer.media import VideoReader
-from fer.recorded import Previews, analyze_recording, recording_analyzer
-from fer.seats import MAX_SIDE
-from fer.tracking import iou_matrix
+from fer.recognition.detection import FaceDetector
+from fer.video.tracking import iou_matrix
 from scripts.bench.peer import PEER_PYTHON
 from scripts.training.common import ROOT, finish, machine
 from tests.fixtures import EVERY_FRAME

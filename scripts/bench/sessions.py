@@ -14,9 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fer.live_annotator import LiveAnnotator
-from fer.model_card import ModelFiles, shipped_model_files
-from fer.stream import StreamAnalyzer
+from fer.recognition.model_card import ModelFiles, shipped_model_files
+from fer.video.live_annotator import LiveAnnotator
+from fer.video.stream import StreamAnalyzer
 from scripts.training.common import ROOT
 from tests.fixtures import video_frames
 

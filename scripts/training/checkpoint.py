@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.model import AugmentConfig, ModelConfig
-from fer.model_card import MODEL_DIR, ModelCard
+from fer.recognition.model_card import MODEL_DIR, ModelCard
+from fer.training.model import AugmentConfig, ModelConfig
 from scripts.training.common import finish, machine
 
 COPIED = ("config.json", "history.json", "best.keras")

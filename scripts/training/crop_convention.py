@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fer.data import load_fer2013
+from fer.training.data import load_fer2013
 from scripts.training.common import DEFAULT_DATA
 
 UPSCALE = 8  # 48 px -> 384 px, well inside the cascade's working range

@@ -1,7 +1,7 @@
 """Evaluate the served model exactly as the app serves it, against both label sets.
 
-Runs ``model/emotion_cnn.tflite`` through the LiteRT runtime (``fer.emotion_model``) on PublicTest and
-PrivateTest, in three ways, by the app's own ``fer.face_classifier.FaceClassifier``: each face as seen
+Runs ``model/emotion_cnn.tflite`` through the LiteRT runtime (``fer.recognition.emotion_model``) on PublicTest and
+PrivateTest, in three ways, by the app's own ``fer.recognition.face_classifier.FaceClassifier``: each face as seen
 (``single_view``), the face and its mirror image averaged (``two_views``, how the app served
 faces before), and as served (``served_views``: the probabilities of the face's six views,
 averaged). Each is scored against two label sets:
@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.data import DataError, FerData, load_fer2013
-from fer.emotion_model import EmotionModel
-from fer.face_classifier import FaceClassifier
-from fer.ferplus import Votes, VotesError, load_votes, majority_labels
 from fer.labels import LABELS
-from fer.metrics import Report, classification_report
-from fer.model_card import HISTORY_NAME, METRICS_NAME, MODEL_DIR, VIEWS, ModelError, read_model_files
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.face_classifier import FaceClassifier
+from fer.recognition.model_card import HISTORY_NAME, METRICS_NAME, MODEL_DIR, VIEWS, ModelError, read_model_files
+from fer.training.data import DataError, FerData, load_fer2013
+from fer.training.ferplus import Votes, VotesError, load_votes, majority_labels
+from fer.training.metrics import Report, classification_report
 from scripts.training.common import DEFAULT_DATA, DEFAULT_VOTES, ROOT
 from scripts.training.faces_wild import score_faces_wild
 

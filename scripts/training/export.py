@@ -2,7 +2,7 @@
 
 Writes ``emotion_cnn.keras`` (float32), ``emotion_cnn.tflite`` (float32 ``[N,48,48,1]`` raw 0..255
 in, ``[N,7]`` probabilities out, N variable), the model card ``metadata.json``
-(:class:`fer.model_card.ModelCard`: the contract, the run's configuration, sittings and chosen epoch,
+(:class:`fer.recognition.model_card.ModelCard`: the contract, the run's configuration, sittings and chosen epoch,
 checksums, Keras/TFLite parity on real FER2013 faces) and beside it the run's ``history.json``, epoch
 by epoch. ``scripts.training.quantize`` then makes the served int8 file, ``scripts.training.evaluate`` adds the metrics.
 
@@ -20,10 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.data import load_fer2013
-from fer.emotion_model import EmotionModel
-from fer.model import ModelConfig, build_model
-from fer.model_card import (
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.model_card import (
     HISTORY_NAME,
     KERAS_NAME,
     METADATA_NAME,
@@ -33,7 +31,9 @@ from fer.model_card import (
     ModelCard,
     ModelFiles,
 )
-from fer.preprocessing import model_input
+from fer.recognition.preprocessing import model_input
+from fer.training.data import load_fer2013
+from fer.training.model import ModelConfig, build_model
 from scripts.training.checkpoint import sitting
 
 PARITY_FACES = 512
@@ -70,7 +70,7 @@ def pieces(config: dict, history: list[dict], progress: dict) -> list[dict]:
 
 def training_record(config: dict, history: list[dict], summary: dict, progress: dict | None = None) -> dict:
     """The card's ``training`` section: the run's settings, sittings and chosen epoch (its history
-    goes beside the card, :data:`fer.model_card.HISTORY_NAME`).
+    goes beside the card, :data:`fer.recognition.model_card.HISTORY_NAME`).
 
     The checkpoint was chosen on the run's ``selection`` (runs from before FER+ chose on
     ``val_accuracy``, FER2013 PublicTest accuracy); figures are the float Keras model's, one view.

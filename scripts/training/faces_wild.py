@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from fer.labels import LABELS
-from fer.metrics import classification_report
-from fer.model_card import MODEL_DIR
+from fer.recognition.model_card import MODEL_DIR
+from fer.training.metrics import classification_report
 from scripts.training.common import ROOT, SHARED
 
 WILD = SHARED / "faces_wild"

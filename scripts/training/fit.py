@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.data import load_fer2013
-from fer.ferplus import load_votes
-from fer.model import AugmentConfig, ModelConfig, build_augmenter, build_model
+from fer.training.data import load_fer2013
+from fer.training.ferplus import load_votes
+from fer.training.model import AugmentConfig, ModelConfig, build_augmenter, build_model
 from scripts.training.common import DEFAULT_DATA, DEFAULT_VOTES, machine
 from scripts.training.degrade import DegradeConfig, degraded_batches
 from scripts.training.targets import Split, accuracies, choose_precision, class_weights, prepare

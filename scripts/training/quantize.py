@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.data import load_fer2013
-from fer.emotion_model import EmotionModel
-from fer.model_card import KERAS_NAME, METRICS_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
-from fer.preprocessing import model_input
+from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.model_card import KERAS_NAME, METRICS_NAME, MODEL_DIR, TFLITE_NAME, ModelCard, ModelFiles
+from fer.recognition.preprocessing import model_input
+from fer.training.data import load_fer2013
 from scripts.training.common import DEFAULT_DATA
 
 AGREEMENT_FACES = 512

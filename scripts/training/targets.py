@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fer.data import FerData
-from fer.ferplus import Votes, majority_labels, soft_targets
 from fer.labels import LABELS
-from fer.preprocessing import model_input
+from fer.recognition.preprocessing import model_input
+from fer.training.data import FerData
+from fer.training.ferplus import Votes, majority_labels, soft_targets
 
 
 def class_weights(labels: np.ndarray, mode: str) -> np.ndarray | None:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fer.model import AugmentConfig, ModelConfig
-from fer.model_card import MODEL_DIR, VARIANTS_NAME
+from fer.recognition.model_card import MODEL_DIR, VARIANTS_NAME
+from fer.training.model import AugmentConfig, ModelConfig
 from scripts.training.common import finish
 
 

@@ -17,14 +17,14 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from fer.classroom.lesson import Lesson
+from fer.classroom.snapshot import LessonSnapshot
 from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, gallery_detector
 from fer.faces import Face
-from fer.frame import FrameAnalyzer
-from fer.lesson import Lesson
 from fer.media import encode_jpeg, read_jpeg_data_url
-from fer.model_card import ModelFiles
-from fer.overlay import draw_seats
-from fer.snapshot import LessonSnapshot
+from fer.recognition.frame import FrameAnalyzer
+from fer.recognition.model_card import ModelFiles
+from fer.video.overlay import draw_seats
 
 VIEW_WIDTH = 1200  # the annotated view is made at most this wide: about the width the page shows it at
 TAG_PX = 17  # text height of a face's tag in the view

@@ -15,8 +15,8 @@ from html import escape
 
 import numpy as np
 
+from fer.classroom.snapshot import LessonSnapshot, duration
 from fer.labels import HEX, LABELS
-from fer.snapshot import LessonSnapshot, duration
 from fer.tables import rows_text
 
 TIMELINE_BINS = 120  # columns of the report's timeline at most

@@ -36,7 +36,7 @@ def served_model_dir() -> Path:
     try:
         return Path(str(importlib.resources.files(MODEL_PACKAGE)))
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[1] / "model"
+        return Path(__file__).resolve().parents[2] / "model"
 
 
 MODEL_DIR = served_model_dir()
@@ -51,7 +51,7 @@ VARIANTS_NAME = "variants.json"  # comparisons by name of runs of other training
 
 
 def views_text(config: AnalyzerConfig = AnalyzerConfig()) -> str:
-    """How each face is shown to the model (fer.face_classifier), in words, as ``config`` sets the views."""
+    """How each face is shown to the model (fer.recognition.face_classifier), in words, as ``config`` sets the views."""
     zooms = [f"{z:.1f}" for z in config.zooms]
     zoomed = ", ".join(zooms[:-1]) + f" and {zooms[-1]}" if len(zooms) > 1 else zooms[0]
     count = len(zooms) * (2 if config.mirror_views else 1)

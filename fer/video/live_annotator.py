@@ -15,10 +15,10 @@ import numpy as np
 
 from fer.config import DetectorConfig, StreamConfig
 from fer.faces import Face, mean_shares
-from fer.headline import CalmHeadline
-from fer.mood import MoodTimeline
-from fer.overlay import draw_faces
-from fer.stream import StreamAnalyzer
+from fer.video.headline import CalmHeadline
+from fer.video.mood import MoodTimeline
+from fer.video.overlay import draw_faces
+from fer.video.stream import StreamAnalyzer
 
 log = logging.getLogger(__name__)
 

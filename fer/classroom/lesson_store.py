@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from fer.lesson import Lesson
+from fer.classroom.lesson import Lesson
 
 CODE = re.compile(r"[A-Za-z0-9_-]{22}")  # what secrets.token_urlsafe(16) makes: 128 random bits
 

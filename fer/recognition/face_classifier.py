@@ -17,11 +17,11 @@ import cv2
 import numpy as np
 
 from fer.config import AnalyzerConfig, CropConfig
-from fer.emotion_model import Classify, EmotionModel
 from fer.faces import Box
 from fer.labels import LABELS
-from fer.model_card import ModelFiles
-from fer.preprocessing import crop_faces
+from fer.recognition.emotion_model import Classify, EmotionModel
+from fer.recognition.model_card import ModelFiles
+from fer.recognition.preprocessing import crop_faces
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def zoom(crops: np.ndarray, factor: float) -> np.ndarray:
 class FaceClassifier:
     """Classifies the faces in given boxes of a gray frame. Not thread-safe (the model call is not).
 
-    ``classify`` is the model (:class:`fer.emotion_model.EmotionModel` or any callable of its
+    ``classify`` is the model (:class:`fer.recognition.emotion_model.EmotionModel` or any callable of its
     contract); ``crop`` is how a box becomes the model's input; ``zooms`` and ``mirror_views`` are
     the views (see :class:`fer.config.AnalyzerConfig`).
     """

@@ -16,12 +16,12 @@ import cv2
 import numpy as np
 
 from fer.config import AnalyzerConfig, DetectorConfig, StreamConfig
-from fer.detection import FaceDetector
-from fer.face_classifier import FaceClassifier
 from fer.faces import Box, Face
-from fer.model_card import ModelFiles, shipped_model_files
-from fer.preprocessing import to_gray
-from fer.tracking import FaceTracker, Track
+from fer.recognition.detection import FaceDetector
+from fer.recognition.face_classifier import FaceClassifier
+from fer.recognition.model_card import ModelFiles, shipped_model_files
+from fer.recognition.preprocessing import to_gray
+from fer.video.tracking import FaceTracker, Track
 
 PATCH_PX = 24  # a followed face is matched at this size
 FOLLOW_PAD = 0.25  # how far a face may move between frames, as a fraction of its side

@@ -1,7 +1,7 @@
 """What is read of a lesson: a snapshot taken under its lock, as typed, immutable records.
 
 The report, the CSVs and the page's panels read a :class:`LessonSnapshot`, never the live
-:class:`~fer.lesson.Lesson`: what they show is one consistent moment of the lesson, however many
+:class:`~fer.classroom.lesson.Lesson`: what they show is one consistent moment of the lesson, however many
 frames arrive while they draw. A lesson store reads and writes the same records. The wording of
 a reason and of a duration lives here too, once, for the page and the report alike.
 """
@@ -14,9 +14,9 @@ from enum import StrEnum
 
 import numpy as np
 
+from fer.classroom.seats import Layout, Reflow
 from fer.faces import label_of
-from fer.mood import MoodSecond, overall_shares
-from fer.seats import Layout, Reflow
+from fer.video.mood import MoodSecond, overall_shares
 
 
 class Reason(StrEnum):

@@ -5,7 +5,7 @@ at a time in seconds since the lesson started) and keeps numbers only: each seat
 emotion and when its face was last seen, the class's per-second shares (:class:`MoodTimeline`),
 per-seat per-minute sums, the calm headline and the gallery's reflows. Nothing of a frame is
 kept. Thread-safe: the page that feeds it and any page that shows it may be different sessions;
-they read it through :meth:`Lesson.snapshot` (:mod:`fer.snapshot`), taken under its lock.
+they read it through :meth:`Lesson.snapshot` (:mod:`fer.classroom.snapshot`), taken under its lock.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from fer.classroom.seats import Layout, SeatMap, seat_key
+from fer.classroom.snapshot import LessonSnapshot, Moment, Reason, SeatMinute, SeatState
 from fer.faces import Face, blend, label_of, mean_shares
-from fer.headline import CalmHeadline
 from fer.labels import LABELS
-from fer.mood import MoodTimeline
-from fer.seats import Layout, SeatMap, seat_key
-from fer.snapshot import LessonSnapshot, Moment, Reason, SeatMinute, SeatState
+from fer.video.headline import CalmHeadline
+from fer.video.mood import MoodTimeline
 
 NEGATIVE = ("angry", "disgust", "fear", "sad")
 _NEGATIVE_INDEX = [LABELS.index(label) for label in NEGATIVE]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from fer.config import AnalyzerConfig
-from fer.detection import FaceDetector
-from fer.face_classifier import FaceClassifier
 from fer.faces import Face
-from fer.model_card import ModelFiles, shipped_model_files
-from fer.preprocessing import to_gray
+from fer.recognition.detection import FaceDetector
+from fer.recognition.face_classifier import FaceClassifier
+from fer.recognition.model_card import ModelFiles, shipped_model_files
+from fer.recognition.preprocessing import to_gray
 
 
 class FrameAnalyzer:

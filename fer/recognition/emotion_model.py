@@ -2,7 +2,7 @@
 
 :class:`EmotionModel` is a pure function ``(N, 48, 48, 1) float32 raw 0..255 -> (N, 7)
 float32 probabilities`` in LABELS order; how faces are shown to it (one view or two) is
-:mod:`fer.face_classifier`' business. TensorFlow is never imported here.
+:mod:`fer.recognition.face_classifier`' business. TensorFlow is never imported here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from fer.labels import INPUT_SHAPE, LABELS
-from fer.model_card import ModelError, ModelFiles
+from fer.recognition.model_card import ModelError, ModelFiles
 
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 48, 48, 1) float32 0..255 -> (N, 7) probabilities
 

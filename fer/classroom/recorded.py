@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from fer.classroom.lesson import Lesson
+from fer.classroom.seats import Layout
 from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, StreamConfig, gallery_detector
 from fer.faces import Face
-from fer.frame import FrameAnalyzer
 from fer.labels import LABELS
-from fer.lesson import Lesson
 from fer.media import MediaError, VideoReader, VideoSample, encode_jpeg
-from fer.model_card import ModelFiles
-from fer.overlay import draw_faces, draw_seats
-from fer.seats import Layout
-from fer.stream import StreamAnalyzer
-from fer.tracking import FaceTracker
+from fer.recognition.frame import FrameAnalyzer
+from fer.recognition.model_card import ModelFiles
+from fer.video.overlay import draw_faces, draw_seats
+from fer.video.stream import StreamAnalyzer
+from fer.video.tracking import FaceTracker
 
 ROW_FIELDS = (
     "source",

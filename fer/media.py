@@ -11,6 +11,7 @@ import base64
 import binascii
 import io
 import math
+import struct
 import time
 from collections.abc import Iterator
 from functools import cached_property
@@ -31,6 +32,13 @@ SHARED_MAX_SIDE = (1920, 1080)  # the largest shared frame accepted: a full HD s
 SHARED_MAX_BYTES = 4_000_000  # a 1920x1080 JPEG at the quality the page sends is well under 1 MB
 
 Source = str | Path | bytes | BinaryIO
+
+NO_INDEX = (
+    "the recording has no index (moov atom): it was not finished writing (the recorder was stopped "
+    "or the file cut short); export or record it again"
+)
+# Boxes an MP4 or MOV file may start with: a file starting otherwise is no MP4 for _lacks_index.
+MP4_FIRST_BOXES = {b"ftyp", b"free", b"skip", b"wide", b"mdat", b"pnot"}
 
 
 class MediaError(ValueError):
@@ -159,6 +167,8 @@ class VideoReader:
         except FileNotFoundError:
             raise MediaError(f"{self.name}: no such file") from None
         except (av.FFmpegError, OSError, ValueError) as err:
+            if _lacks_index(source):
+                raise MediaError(f"{self.name}: {NO_INDEX}") from None
             raise MediaError(f"{self.name}: not a readable video ({_reason(err)})") from None
         if not self._container.streams.video:
             self._container.close()
@@ -227,6 +237,43 @@ def _duration(container, stream) -> float | None:
     if container.duration is not None:
         return container.duration / 1_000_000
     return None
+
+
+def _lacks_index(source: str | Path | BinaryIO) -> bool:
+    """Whether ``source`` is an MP4 or MOV file without a whole ``moov`` box: its index (where each
+    frame is, at what time), which a recorder writes last. A recorder killed before the end, or a
+    file cut short, leaves the frames (``mdat``) with nothing to find them by; FFmpeg then says
+    only "invalid data". Reads the top-level box headers only (a few bytes each)."""
+    try:
+        if isinstance(source, (str, Path)):
+            with open(source, "rb") as file:
+                return _boxes_lack_index(file)
+        source.seek(0)
+        return _boxes_lack_index(source)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _boxes_lack_index(file: BinaryIO) -> bool:
+    end = file.seek(0, io.SEEK_END)
+    offset, first = 0, True
+    while offset + 8 <= end:
+        file.seek(offset)
+        header = file.read(16)
+        size, kind = struct.unpack(">I4s", header[:8])
+        if first and kind not in MP4_FIRST_BOXES:
+            return False  # not an MP4 or MOV
+        first = False
+        if size == 1 and len(header) == 16:  # a 64-bit size follows the type
+            size = struct.unpack(">Q", header[8:16])[0]
+        elif size == 0:  # the box runs to the end of the file
+            size = end - offset
+        if kind == b"moov":
+            return offset + size > end  # an index cut off is no index
+        if size < 8:
+            return False  # not box headers after all: some other damage
+        offset += size
+    return not first
 
 
 def _reason(err: Exception) -> str:

@@ -113,3 +113,27 @@ def test_batch_size_does_not_change_a_face_result(classifier, faces):
     alone = np.concatenate([classifier(faces[i : i + 1]) for i in range(4)])
     np.testing.assert_allclose(classifier(faces[:4]), alone, atol=1e-5)
     np.testing.assert_allclose(classifier(faces)[:4], alone, atol=1e-5)
+
+
+def test_calibration_scales_confidence_and_never_the_label():
+    from fer.recognition.face_classifier import temper
+    from fer.training.metrics import expected_calibration_error
+
+    probs = np.random.default_rng(0).dirichlet(np.ones(7) * 0.7, size=500).astype(np.float32)
+    for temperature in (0.5, 1.0, 2.0):
+        scaled = temper(probs, temperature)
+        assert (scaled.argmax(1) == probs.argmax(1)).all() and np.allclose(scaled.sum(1), 1, atol=1e-5)
+    assert (temper(probs, 0.5).max(1) >= probs.max(1) - 1e-6).all()  # T < 1: surer, never less sure
+    # Labels drawn from the probabilities themselves: calibrated at T = 1, and not at T = 0.5.
+    labels = np.array([np.random.default_rng(i).choice(7, p=p / p.sum()) for i, p in enumerate(probs)])
+    assert expected_calibration_error(probs, labels) < expected_calibration_error(temper(probs, 0.5), labels)
+
+
+def test_the_served_classifier_applies_the_cards_temperature():
+    from fer.recognition.face_classifier import FaceClassifier
+
+    model_files = read_model_files(MODEL_DIR)
+    calibration = model_files.card.calibration
+    assert 0.25 <= calibration["temperature"] <= 4.0
+    assert calibration["private_ece_after"] < calibration["private_ece_before"]
+    assert FaceClassifier.from_model(model_files).temperature == calibration["temperature"]

@@ -108,3 +108,14 @@ def test_missing_model_exits_2_with_one_line(media_dir, tmp_path):
     done = run_cli("analyze", str(media_dir / "astronaut.jpg"), "--model-dir", str(tmp_path))
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: model metadata not found: {tmp_path / 'metadata.json'}"
+
+
+def test_an_unfinished_mp4_says_it_has_no_index(video_path, tmp_path):
+    from test_media import unfinished_mp4
+
+    from fer.media import NO_INDEX
+
+    cut = unfinished_mp4(video_path, tmp_path)
+    done = run_cli("analyze", str(cut))
+    assert done.returncode == 1 and done.stdout.splitlines()[1:] == []
+    assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [f"error: {cut}: {NO_INDEX}"]

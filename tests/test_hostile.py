@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 
@@ -11,7 +13,10 @@ from helpers import ROOT
 from hostile import BAD_FILES, GOOD_PHOTOS, write_corpus
 from streamlit.testing.v1 import AppTest
 
+from fer.classroom.recorded import RecordedLesson
+from fer.labels import LABELS
 from fer.media import MediaError, VideoReader, read_image
+from tests.fixtures.lesson_video import remux
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,7 @@ def test_bad_photos_give_one_line(corpus, name, message):
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("truncated.mp4", "not a readable video"),
+        ("truncated.mp4", "has no index (moov atom)"),  # its first 100 kB: the index is at the end
         ("no-video-stream.mp4", "has no video stream"),
         ("zero-frames.mp4", "has no video"),  # no stream, or a stream without frames
     ],
@@ -118,6 +123,62 @@ def test_app_upload_modes_over_the_corpus(corpus, mode, names):
         assert not at.exception, (name, at.exception)
         if name in GOOD_PHOTOS:
             assert not at.error and at.metric[0].value == "1", name
+            assert_photo_table(at.dataframe[0])
         else:
             assert len(at.error) == 1 and at.error[0].value.startswith(f"{name}: "), (name, at.error)
             assert "\n" not in at.error[0].value
+            assert not cancel_buttons(at), name
+
+
+def cancel_buttons(at: AppTest) -> list:
+    return [b for b in at.button if b.label == "Cancel"]
+
+
+def assert_photo_table(table) -> None:
+    """A photo's faces in whole percent, with no column that means nothing for one photo."""
+    frame = table.value
+    percent = ["score", *(f"p_{label}" for label in LABELS)]
+    assert not {"source", "frame", "time_s", "seat"} & set(frame.columns)
+    assert list(frame.columns) == ["face_id", "x", "y", "w", "h", "label", *percent]
+    values = frame[percent].to_numpy()
+    assert values.dtype.kind == "i" and values.min() >= 0 and values.max() <= 100
+    assert (values[:, 0] >= 1).all() and (abs(values[:, 1:].sum(axis=1) - 100) <= len(LABELS)).all()
+    shown = json.loads(table.proto.columns)
+    assert all(shown[column]["type_config"]["format"] == "%d%%" for column in percent)
+
+
+def video_page_on(recording: bytes, name: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["mode"] = "Video"
+    at.run()
+    at.file_uploader[0].set_value((name, recording, "video/x-matroska")).run()
+    next(b for b in at.button if b.label == "Analyse the video").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_recording_that_breaks_off_shows_what_was_read_and_one_error(video_path, tmp_path):
+    whole = remux(video_path, tmp_path / "clip.mkv").read_bytes()
+    at = video_page_on(whole[: len(whole) * 6 // 10], "cut.mkv")
+    assert not cancel_buttons(at)
+    assert len(at.error) == 1 and "\n" not in at.error[0].value
+    assert re.fullmatch(
+        r"cut\.mkv: could not be read to its end \(ends at \d\.\d s of its stated 9\.2 s \(the file is cut short\)\); "
+        r"what is shown covers its first \d s\.",
+        at.error[0].value,
+    ), at.error[0].value
+    assert at.subheader[0].value.startswith("cut.mkv: ")  # what was read is shown
+
+
+def test_an_analysis_that_fails_ends_in_one_line_with_no_cancel(video_path, monkeypatch):
+    def fails(self, on_sample=None):
+        yield from ()
+        raise RuntimeError("the model's interpreter broke\nTraceback line")
+
+    monkeypatch.setattr(RecordedLesson, "frames", fails)
+    at = video_page_on(video_path.read_bytes(), "clip.mp4")
+    assert not cancel_buttons(at) and not at.subheader
+    assert [e.value for e in at.error] == [
+        "clip.mp4: the analysis failed (RuntimeError: the model's interpreter broke); nothing of it was kept."
+    ]
+    assert at.session_state["video_analysis"][1] is None

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from fer.media import MediaError, VideoReader, kind_of, read_image
+from fer.media import NO_INDEX, MediaError, VideoReader, kind_of, read_image
+from tests.fixtures.lesson_video import remux
 
 
 def encode(image: Image.Image, fmt: str, **kw) -> bytes:
@@ -68,10 +70,36 @@ def test_video_from_memory_matches_file(video_path):
 def test_unreadable_videos(video_path):
     with pytest.raises(MediaError, match="not a readable video"):
         VideoReader(b"no video here")
-    with pytest.raises(MediaError, match="not a readable video"):
+    with pytest.raises(MediaError, match=r"no index \(moov atom\)"):
         VideoReader(video_path.read_bytes()[:50_000])  # the index sits at the end of this file
     with pytest.raises(ValueError):
         VideoReader(video_path, every_s=0)
+
+
+def unfinished_mp4(video_path, folder) -> Path:
+    """A real MP4 whose index (moov, written last) is gone: the shared clip remuxed, moov at the end,
+    and cut where the moov began, as a recorder killed before it finished leaves it."""
+    whole = remux(video_path, folder / "whole.mp4").read_bytes()
+    moov = whole.rindex(b"moov") - 4
+    assert moov > len(whole) // 2  # the frames first, the index after them
+    cut = folder / "unfinished.mp4"
+    cut.write_bytes(whole[:moov])
+    return cut
+
+
+def test_an_mp4_without_its_index_says_so(video_path, tmp_path):
+    cut = unfinished_mp4(video_path, tmp_path)
+    data = cut.read_bytes()
+    mdat = data.index(b"mdat") - 4
+    # FFmpeg's own writer, killed: the frames' box (mdat) still has the size 0 it starts with.
+    killed = data[:mdat] + (0).to_bytes(4, "big") + data[mdat + 4 : len(data) // 2]
+    for source in (cut, data, io.BytesIO(data[: len(data) // 3]), killed):
+        with pytest.raises(MediaError) as err:
+            VideoReader(source)
+        assert str(err.value).endswith(f": {NO_INDEX}") and "\n" not in str(err.value)
+    assert str(err.value).startswith("upload: the recording has no index (moov atom): it was not finished")
+    with pytest.raises(MediaError, match="not a readable video"):  # not an MP4 at all: no word of an index
+        VideoReader(b"\x00\x00\x00\x08junk" * 100)
 
 
 def test_kind_of(tmp_path):

@@ -213,7 +213,10 @@ def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float
     snapshot = lesson.snapshot() if lesson is not None else None
     line, count = st.columns([3, 1])
     line.subheader(call_headline(frame, snapshot) if frame else "Stopped")
-    count.metric("Faces in view", (frame.seated or len(frame.faces)) if frame else 0)
+    # The line's own count (the lesson's seats with a face seen lately); while the seats are being
+    # learnt, the line says what was found, and so does this.
+    learning = snapshot is None or (not snapshot.seats and frame is not None and frame.faces)
+    count.metric("Faces in view", (len(frame.faces) if learning else snapshot.faces) if frame else 0)
     if frame:
         st.image(frame.view, width="stretch", caption=received_caption(frame, share.captured, fps))
         small = small_faces_warning(frame)

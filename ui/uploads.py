@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,9 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from fer.classroom.lesson import Lesson
-from fer.classroom.recorded import Previews, RecordedLesson, analyze_photo, face_rows
+from fer.classroom.recorded import FrameResult, Previews, RecordedLesson, analyze_photo, face_rows
 from fer.config import DetectorConfig
 from fer.faces import mean_shares
+from fer.labels import LABELS
 from fer.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, VideoReader, read_image
 from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import ModelFiles
@@ -20,9 +22,13 @@ from fer.video.overlay import draw_faces
 from ui.charts import distribution_chart
 from ui.lesson_panels import clock_timeline, lesson_downloads, moments_table, reflow_notes, seats_table
 
+log = logging.getLogger(__name__)
+
 PHOTO_TYPES = [s.lstrip(".") for s in IMAGE_SUFFIXES]
 VIDEO_TYPES = [s.lstrip(".") for s in VIDEO_SUFFIXES]
 PROGRESS_EVERY_S = 0.25  # the progress bar is redrawn at most this often
+NOT_FOR_A_PHOTO = ("source", "frame", "time_s", "seat")
+PERCENT_COLUMNS = ("score", *(f"p_{label}" for label in LABELS))
 
 
 def _types(types: list[str]) -> str:
@@ -31,6 +37,11 @@ def _types(types: list[str]) -> str:
 
 def _error(name: str, err: MediaError) -> None:
     st.error(f"{name}: {str(err).split(': ', 1)[-1]}")
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0][:200]}" if text else type(err).__name__
 
 
 def photo_page(analyzer: FrameAnalyzer, show_probabilities: bool) -> None:
@@ -54,13 +65,19 @@ def photo_page(analyzer: FrameAnalyzer, show_probabilities: bool) -> None:
         if faces:
             distribution_chart(mean_shares(faces))
     if faces:
-        table = pd.DataFrame(
-            [
-                {k: v for k, v in row.items() if k not in ("source", "frame", "time_s")}
-                for row in face_rows(upload.name, result)
-            ]
-        )
-        st.dataframe(table, hide_index=True)
+        table = photo_table(upload.name, result)
+        percent = st.column_config.NumberColumn(format="%d%%")
+        st.dataframe(table, hide_index=True, column_config={c: percent for c in PERCENT_COLUMNS})
+
+
+def photo_table(name: str, result: FrameResult) -> pd.DataFrame:
+    """The photo's faces as the page shows them: the CLI's rows without the columns that mean
+    nothing for one photo (its name, frame, time and seat), probabilities in whole percent."""
+    rows = [
+        {k: round(100 * v) if k in PERCENT_COLUMNS else v for k, v in row.items() if k not in NOT_FOR_A_PHOTO}
+        for row in face_rows(name, result)
+    ]
+    return pd.DataFrame(rows)
 
 
 @dataclass
@@ -81,9 +98,12 @@ class VideoAnalysis:
 def run_video_analysis(
     files: ModelFiles, detector: DetectorConfig, upload, every_s: float, cancel_slot
 ) -> VideoAnalysis | None:
-    """Analyse the recording with a progress bar and a Cancel button; None when it cannot be opened.
+    """Analyse the recording with a progress bar and a Cancel button; None when nothing of it can
+    be read or the analysis fails, after a one-line error. Whatever ends the run, the Cancel button
+    goes with it; a recording that breaks off is kept to where it broke (``broke_off``).
 
     Cancel reruns the page, which stops this run where it is: the analysis is dropped with it.
+    (Streamlit's rerun and stop are BaseExceptions: ``except Exception`` does not catch them.)
     """
     progress = st.progress(0.0, text=f"Opening {upload.name}...")
     cancel_slot.button(
@@ -107,6 +127,12 @@ def run_video_analysis(
         progress.empty()
         cancel_slot.empty()
         _error(upload.name, err)
+        return None
+    except Exception as err:  # anything else (a bug, memory): one line here, the traceback in the log
+        log.exception("analysing %s failed", upload.name)
+        progress.empty()
+        cancel_slot.empty()
+        st.error(f"{upload.name}: the analysis failed ({_first_line(err)}); nothing of it was kept.")
         return None
     cancel_slot.empty()
     progress.progress(1.0, text=f"Analysed {analysis.samples} frames in {analysis.seconds:.1f} s")
@@ -155,8 +181,8 @@ def show_video_analysis(analysis: VideoAnalysis) -> None:
         f"({speed:.1f}x real time; decoding {analysis.decode_s:.1f} s). Times are from the recording's start."
     )
     if analysis.broke_off:
-        st.warning(
-            f"The recording could not be read to its end ({analysis.broke_off}): "
+        st.error(
+            f"{analysis.name}: could not be read to its end ({analysis.broke_off}); "
             f"what is shown covers its first {lesson.latest_s:.0f} s."
         )
     if not lesson.frames or not lesson.seconds:

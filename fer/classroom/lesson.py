@@ -94,6 +94,7 @@ class Lesson:
         self.moments: list[_Stretch] = []  # every stretch in which a seat needed attention
         self._open: dict[tuple[str, Reason], _Stretch] = {}  # (seat, reason) -> its stretch going on now
         self.line = "No faces in view"
+        self.faces = 0  # the class's size as the line shows it: seats with a face seen lately, held steady
         self.frames = 0
         self.latest_s = 0.0
         self._lock = threading.Lock()
@@ -111,6 +112,7 @@ class Lesson:
             if len(self.seat_map.reflows) > reflows:
                 self.seats, self._open = {}, {}  # a new layout: the old seats are gone, none is left as a ghost
                 self.layout += 1
+                self.headline.restart()  # its count and mood follow the new layout at once, not after a hold
             faces = [replace(f, seat=tile.name if tile else None) for f, tile in zip(faces, tiles, strict=True)]
             seated = [f for f in faces if f.seat is not None]
             for face in seated:
@@ -120,6 +122,7 @@ class Lesson:
             # the cascade misses in one frame, or a student glancing away, does not change it.
             present = sum(t - seat.last_seen < self.attention.absent_s for seat in self.seats.values())
             self.line = self.headline.update(t, present, mean_shares(seated))
+            self.faces = self.headline.faces  # the one count: the line's and the page's
             self._update_attention(t)
             self._count_minute(t, seated)
             self.frames += 1
@@ -185,6 +188,7 @@ class Lesson:
                 frames=self.frames,
                 latest_s=self.latest_s,
                 line=self.line,
+                faces=self.faces,
                 seats=tuple(SeatState(s.name, s.probabilities.copy(), s.first_seen, s.last_seen) for s in seats),
                 attention=tuple(self._attention(seats)),
                 moments=tuple(Moment(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in self.moments),

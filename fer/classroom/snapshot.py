@@ -100,6 +100,7 @@ class LessonSnapshot:
     frames: int
     latest_s: float  # lesson seconds of the latest frame
     line: str  # the calm headline
+    faces: int  # faces in view, the count the line shows: seats with a face seen in the last absent_s, held steady
     seats: tuple[SeatState, ...]  # of the latest layout, row by row
     attention: tuple[Moment, ...]  # seats that need attention now, since when
     moments: tuple[Moment, ...]  # every stretch in which a seat needed attention

@@ -68,6 +68,16 @@ def zoom(crops: np.ndarray, factor: float) -> np.ndarray:
     return out
 
 
+def temper(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities ``(N, 7)`` calibrated by temperature scaling: softmax(log(p) / T). T = 1 leaves them as
+    they are; the likeliest emotion never changes, only how sure the probabilities say it is."""
+    if temperature == 1.0:
+        return probs
+    logits = np.log(np.clip(probs, 1e-7, 1.0)) / temperature
+    scaled = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 class FaceClassifier:
     """Classifies the faces in given boxes of a gray frame. Not thread-safe (the model call is not).
 
@@ -83,15 +93,18 @@ class FaceClassifier:
         *,
         mirror_views: bool = True,
         zooms: Sequence[float] = AnalyzerConfig.zooms,
+        temperature: float = 1.0,
     ) -> None:
         self.classify = classify
         self.crop = crop
         self.views = views(zooms, mirror_views)
+        self.temperature = temperature  # the model's calibration (its card), applied to what is returned
 
     @classmethod
     def from_model(cls, files: ModelFiles, config: AnalyzerConfig = AnalyzerConfig()) -> FaceClassifier:
         classify = EmotionModel(files, num_threads=config.num_threads)
-        return cls(classify, config.crop, mirror_views=config.mirror_views, zooms=config.zooms)
+        temperature = float(files.card.calibration.get("temperature", 1.0))
+        return cls(classify, config.crop, mirror_views=config.mirror_views, zooms=config.zooms, temperature=temperature)
 
     def every_view(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """``(N, 7)``: the mean of each face's probabilities over every view; one model call."""
@@ -99,7 +112,7 @@ class FaceClassifier:
             return np.zeros((0, len(LABELS)), np.float32)
         crops = crop_faces(gray, boxes, self.crop)
         probs = self.classify(np.concatenate(show_views(crops, self.views)))
-        return probs.reshape(len(self.views), len(crops), len(LABELS)).mean(axis=0)
+        return temper(probs.reshape(len(self.views), len(crops), len(LABELS)).mean(axis=0), self.temperature)
 
     def one_view(self, gray: np.ndarray, boxes: Sequence[Box], shown: Sequence[int]) -> np.ndarray:
         """``(N, 7)``: each face in one view, the next after ``shown[i]`` earlier ones (cycling)."""
@@ -110,4 +123,4 @@ class FaceClassifier:
         for view in set(picked):
             where = np.array([p == view for p in picked])
             crops[where] = view.show(crops[where])
-        return self.classify(crops)
+        return temper(self.classify(crops), self.temperature)

@@ -118,6 +118,9 @@ class ModelCard:
     quantization: dict = field(default_factory=dict)  # training.quantize
     # training.evaluate: the headline figures (every figure is METRICS_NAME, beside the card)
     metrics: dict = field(default_factory=dict)
+    # training.calibrate: the temperature the served probabilities are scaled by, fitted on PublicTest,
+    # and the expected calibration error on PrivateTest before and after
+    calibration: dict = field(default_factory=dict)
     # training.checkpoint: the next model's training while it spans sessions (where its checkpoint
     # is, each piece's hardware, epochs and wall time); gone once that model is exported.
     training_in_progress: dict = field(default_factory=dict)

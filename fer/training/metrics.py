@@ -59,3 +59,12 @@ def classification_report(true: np.ndarray, predicted: np.ndarray) -> Report:
         f1=dict(zip(LABELS, f1.tolist(), strict=True)),
         confusion=confusion,
     )
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error of the top emotion's probability: the faces put in ``bins`` equal-width
+    bins of that confidence, the mean gap between a bin's confidence and its accuracy, weighted by its faces."""
+    confidence, right = probs.max(axis=1), probs.argmax(axis=1) == labels
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    gaps = [abs(confidence[which == b].mean() - right[which == b].mean()) * (which == b).sum() for b in set(which)]
+    return float(sum(gaps) / len(labels))

@@ -1,11 +1,18 @@
-"""One calm line on the class: how many faces, the dominant mood, what is rising.
+"""One calm line on the class: how many faces, what their expressions read, what is rising.
+
+The mood part says only what is true of the shares over the window (:func:`words` holds the
+wording, in one place): "mostly neutral" when one emotion has at least half of them; else "54% look
+negative" when angry, disgust, fear and sad together have at least half; else the mix, "mixed:
+neutral 26%, sad 22%, angry 18%" (the three largest, whole percent). These are estimates of
+expressions, not of feelings.
 
 A teacher glances at it between sentences, so it must not flicker: each part is computed over
 the last ``window_s`` seconds and the shown value changes only when a different value has held
-for ``hold_s`` seconds in a row (the dominant mood must also lead the shown one by ``margin``).
-A still gallery never changes it. In its first ``hold_s`` seconds with faces the line settles:
-it follows the window at once, so that the first frame's mood is not held on to while the
-seconds after it say otherwise.
+for ``hold_s`` seconds in a row; a shown reading that is still true within ``margin`` (its
+percentages within 5 points, no other emotion 5 points ahead of its own) is kept. A still
+gallery never changes it. In its first ``hold_s`` seconds with faces the line settles: it
+follows the window at once, so that the first frame's mood is not held on to while the seconds
+after it say otherwise. :meth:`CalmHeadline.restart` settles it afresh (a reflowed gallery).
 """
 
 from __future__ import annotations
@@ -17,12 +24,18 @@ import numpy as np
 
 from fer.labels import LABELS
 
+NEGATIVE = ("angry", "disgust", "fear", "sad")
+_NEGATIVE_INDEX = [LABELS.index(label) for label in NEGATIVE]
+
 
 @dataclass(frozen=True)
 class HeadlineConfig:
     window_s: float = 45.0  # seconds of frames each part is computed over
     hold_s: float = 10.0  # a new value must hold this long before it is shown
-    margin: float = 0.05  # share by which a new dominant mood must lead the shown one
+    margin: float = 0.05  # share by which a shown reading may be off and still be kept
+    majority: float = 0.5  # one emotion's share to be "mostly" it
+    negative: float = 0.5  # share of angry + disgust + fear + sad to "look negative"
+    mix: int = 3  # emotions named in a mixed reading
     rising: float = 0.10  # rise in share, newer half of the window against the older, to be "rising"
 
     def __post_init__(self) -> None:
@@ -48,6 +61,55 @@ class _Held:
         elif now - self._since >= self.hold_s:
             self.shown, self._candidate = candidate, None
         return self.shown
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the line says of the class's expressions: ``kind`` is "mostly" (``labels`` holds the
+    one), "negative" (``percents`` holds the negative share) or "mixed" (both, largest first)."""
+
+    kind: str
+    labels: tuple[int, ...] = ()  # indices into LABELS
+    percents: tuple[int, ...] = ()  # whole percent
+
+
+def read(shares: np.ndarray, config: HeadlineConfig = HeadlineConfig()) -> Reading:
+    """The reading of ``(7,)`` shares (summing to 1): a majority, else mostly negative, else the mix."""
+    top = int(shares.argmax())
+    if shares[top] >= config.majority:
+        return Reading("mostly", (top,))
+    negative = float(shares[_NEGATIVE_INDEX].sum())
+    if negative >= config.negative:
+        return Reading("negative", (), (_percent(negative),))
+    order = [int(i) for i in np.argsort(-shares, kind="stable")[: config.mix]]
+    return Reading("mixed", tuple(order), tuple(_percent(shares[i]) for i in order))
+
+
+def words(reading: Reading) -> str:
+    """The reading in words: "mostly neutral", "54% look negative", "mixed: neutral 26%, sad 22%"."""
+    if reading.kind == "mostly":
+        return f"mostly {LABELS[reading.labels[0]]}"
+    if reading.kind == "negative":
+        return f"{reading.percents[0]}% look negative"
+    return "mixed: " + ", ".join(f"{LABELS[i]} {p}%" for i, p in zip(reading.labels, reading.percents, strict=True))
+
+
+def still_true(reading: Reading, shares: np.ndarray, config: HeadlineConfig = HeadlineConfig()) -> bool:
+    """Whether a shown ``reading`` still describes ``shares`` well enough to keep it: the same kind,
+    its percentages within ``margin`` and, for a mix, no emotion left out ``margin`` ahead of one named."""
+    fresh = read(shares, config)
+    if fresh.kind != reading.kind or (reading.kind == "mostly" and fresh != reading):
+        return False
+    negative = shares[_NEGATIVE_INDEX].sum() if reading.kind == "negative" else None
+    now = [negative] if negative is not None else [shares[i] for i in reading.labels]
+    if any(abs(100 * s - p) >= 100 * config.margin for s, p in zip(now, reading.percents, strict=True)):
+        return False
+    left_out = [s for i, s in enumerate(shares) if i not in reading.labels]
+    return not reading.labels or max(left_out) < min(now) + config.margin
+
+
+def _percent(share: float) -> int:
+    return int(np.floor(100 * share + 0.5))
 
 
 @dataclass
@@ -101,11 +163,10 @@ class CalmHeadline:
             self._rising.update(None, now, first)
             return self.line()
         mean = _mean_shares(with_faces)
-        leader = int(mean.argmax())
-        shown = self._mood.shown
-        if shown is not None and shown != leader and mean[leader] < mean[shown] + self.config.margin:
-            leader = shown  # not far enough ahead to count as a change
-        self._mood.update(leader, now, settling or shown is None)
+        reading, shown = read(mean, self.config), self._mood.shown
+        if shown is not None and reading != shown and still_true(shown, mean, self.config):
+            reading = shown  # what is shown is still true: noise is no change
+        self._mood.update(reading, now, settling or shown is None)
         self._rising.update(self._rising_label(with_faces, now), now, first)
         return self.line()
 
@@ -120,13 +181,24 @@ class CalmHeadline:
         keep = self._rising.shown
         if keep is not None and change[keep] >= self.config.rising / 2:
             return keep  # once shown, it stays until the rise has mostly gone
-        return best if change[best] >= self.config.rising and best != self._mood.shown else None
+        mostly = self._mood.shown.labels[0] if self._mood.shown and self._mood.shown.kind == "mostly" else None
+        return best if change[best] >= self.config.rising and best != mostly else None
+
+    def restart(self) -> None:
+        """Forget the window and settle afresh from the next frame with faces: the class before it
+        (a gallery before it reflowed) says nothing of the class after it."""
+        self._seconds.clear()
+
+    @property
+    def faces(self) -> int:
+        """The face count the line shows (0 for "No faces in view")."""
+        return (self._faces.shown or 0) if self._mood.shown is not None else 0
 
     def line(self) -> str:
-        faces = self._faces.shown or 0
-        if faces == 0 or self._mood.shown is None:
+        faces = self.faces
+        if faces == 0:
             return "No faces in view"
-        line = f"{faces} face{'s' * (faces != 1)} · mostly {LABELS[self._mood.shown]}"
+        line = f"{faces} face{'s' * (faces != 1)} · {words(self._mood.shown)}"
         if self._rising.shown is not None:
             line += f" · {LABELS[self._rising.shown]} rising"
         return line

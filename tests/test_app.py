@@ -193,3 +193,14 @@ def test_a_lessons_downloads_are_drawn_when_it_begins_and_once_more_while_sharin
     assert classroom.downloads_need_drawing("abc", sharing=True)
     assert not classroom.downloads_need_drawing("abc", sharing=True)  # only once
     assert classroom.downloads_need_drawing("xyz", sharing=False)  # another lesson
+
+
+def test_the_class_page_says_what_it_estimates_and_where_it_may_be_used_until_read():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    notice = [i.value for i in at.info if "Article 5(1)(f)" in i.value]
+    assert notice and "not a feeling" in notice[0] and "Consent" in notice[0]
+    assert any("turn your camera off" in c.value for c in at.code)  # the message for the call's chat
+    at.button(key="notice_button").click().run()
+    assert not any("Article 5(1)(f)" in i.value for i in at.info)
+    at.run()  # and it stays read for the browser session
+    assert not any("Article 5(1)(f)" in i.value for i in at.info) and not at.exception

@@ -17,6 +17,7 @@ from fer.media import SHARED_MAX_SIDE, MediaError
 from fer.recognition.model_card import ModelFiles
 from ui.charts import distribution_chart
 from ui.lesson_panels import attention_list, clock_timeline, lesson_downloads, reflow_notes, seats_table
+from ui.notices import class_notices
 from ui.share import share_component
 
 CLASS_MODE = "Class"  # the page's mode selector's value for this page
@@ -27,15 +28,6 @@ CLASS_MIN_FACE = GALLERY_DETECTOR.min_face_px  # the sidebar's default smallest 
 STALE_FRAMES = 4
 STALE_S = 6.0
 REDRAW_S = 3.0  # the lesson's downloads are drawn again this long after they first were
-PRIVACY = """**What Class mood does with the call.** While the teacher shares the call, this page
-sends the picture of the call to the teacher's Class mood server once or twice a second. There the
-faces in it are found and the emotion of each face's expression (angry, disgust, fear, happy, sad,
-surprise, neutral) is estimated by a model. Pictures and faces are analysed in memory and then
-dropped: **no picture, video or face is stored, and nothing is sent anywhere else.** What the
-server keeps, for this lesson only and at most a few hours, is numbers: per second, how many faces
-and the share of each emotion; per seat in the gallery (like "B3"), its estimated mood per minute.
-Those numbers leave the server only when the teacher downloads the report or the CSV files.
-An estimate from a face is not a measure of what anyone feels."""
 
 
 @st.cache_resource
@@ -126,8 +118,7 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
         "Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat "
         "like **B3** and a mood, and the class's mood is kept for the lesson's report."
     )
-    with st.expander("Privacy: what is analysed and what is kept (to show the class)"):
-        st.markdown(PRIVACY)
+    class_notices()
     store = lesson_store()
     code, lesson = current_lesson(store)
     if code and lesson is None:

@@ -1,0 +1,55 @@
+"""What the class page tells the teacher before they use it, and what they can tell the class.
+
+Emotion recognition of students is contested, and in the EU the AI Act (Article 5(1)(f), applying
+since 2 February 2025) prohibits systems that infer the emotions of people in education institutions,
+except for medical or safety reasons. The page does not decide the law; it makes its use informed:
+a notice to the teacher until they have read it, the privacy text, and a message to paste into the
+call's chat so that the students know and can say no.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+FIRST_RUN = """**Before you share a class: what this page does, and where it may be used.**
+It estimates the **expression** on each face in the shared call (angry, disgust, fear, happy, sad,
+surprise, neutral) and sums them for the class. An expression is not a feeling: a frown may be
+concentration, a neutral face may be bored or absorbed, and the model is wrong on about one face in
+three in real calls. Use it as a hint about the class, never as a judgement of a student.
+**The law:** in the EU, the AI Act (Article 5(1)(f), applying since 2 February 2025) prohibits
+inferring the emotions of people in education institutions, except for medical or safety reasons.
+Check with your institution before using it with students; where it is not allowed, do not use it.
+**Consent:** tell the class before you share, with the message below, and stop if a student objects."""
+
+CHAT_TEXT = (
+    "This lesson uses Class mood: the teacher's screen share of this call is analysed to estimate the "
+    "facial expressions of the class as a whole (not feelings, and not a judgement of anyone). No picture "
+    "or video is stored; only numbers per seat and per minute, kept for this lesson. If you do not want "
+    "to be included, turn your camera off or tell the teacher, and they will stop."
+)
+
+PRIVACY = """**What Class mood does with the call.** While the teacher shares the call, this page
+sends the picture of the call to the teacher's Class mood server once or twice a second. There the
+faces in it are found and the emotion of each face's expression (angry, disgust, fear, happy, sad,
+surprise, neutral) is estimated by a model. Pictures and faces are analysed in memory and then
+dropped: **no picture, video or face is stored, and nothing is sent anywhere else.** What the
+server keeps, for this lesson only and at most a few hours, is numbers: per second, how many faces
+and the share of each emotion; per seat in the gallery (like "B3"), its estimated mood per minute.
+Those numbers leave the server only when the teacher downloads the report or the CSV files.
+An estimate from a face is not a measure of what anyone feels."""
+
+
+def read_notice() -> None:
+    st.session_state["notice_read"] = True
+
+
+def class_notices() -> None:
+    """The notice until the teacher has read it in this browser session; the chat message and the privacy
+    text always, folded."""
+    if not st.session_state.get("notice_read"):
+        st.info(FIRST_RUN)
+        st.button("I have read this", key="notice_button", on_click=read_notice)
+    with st.expander("A message for the call's chat (tell the class before you share)"):
+        st.code(CHAT_TEXT, language=None, wrap_lines=True)
+    with st.expander("Privacy: what is analysed and what is kept (to show the class)"):
+        st.markdown(PRIVACY)

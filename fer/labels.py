@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+NEGATIVE: tuple[str, ...] = ("angry", "disgust", "fear", "sad")  # a face's mood counts as negative by these
+NEGATIVE_INDEX: list[int] = [LABELS.index(label) for label in NEGATIVE]
 INPUT_SHAPE: tuple[int, int, int] = (48, 48, 1)  # one face: 48x48 gray, raw 0..255 (the model rescales)
 
 # One display colour per emotion, as OpenCV BGR triples: saturated (none is grey, so an overlay

@@ -1,4 +1,4 @@
-"""The class view's numbers: the calm headline, seats' moods, attention, the store, the report."""
+"""The class view's numbers: seats' moods, attention, the store, the report (the headline: test_headline.py)."""
 
 from __future__ import annotations
 
@@ -11,80 +11,27 @@ import numpy as np
 import pytest
 from helpers import grid_boxes, make_face
 
-from fer.classroom.lesson import AttentionConfig, Lesson
+from fer.classroom.attention import AttentionConfig, Readings, negative_reading
+from fer.classroom.lesson import Lesson
 from fer.classroom.lesson_store import LessonStore, StoreFull
 from fer.classroom.report import class_csv, report_html, seats_csv
 from fer.classroom.snapshot import Reason
-from fer.labels import LABELS
-from fer.video.headline import CalmHeadline, HeadlineConfig
 
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 
 
-def shares(**named: float) -> np.ndarray:
-    return np.array([named.get(label, 0.0) for label in LABELS])
-
-
-def test_a_still_class_never_changes_the_headline():
-    headline = CalmHeadline()
-    rng = np.random.default_rng(0)
-    lines = set()
-    for i in range(240):  # 2 minutes at 2 frames a second; detection finds 24 or 25 faces
-        noise = rng.normal(0, 0.02, 7)
-        lines.add(
-            headline.update(i / 2, int(rng.choice([24, 25, 25])), shares(neutral=0.38, happy=0.34, sad=0.28) + noise)
-        )
-    assert lines == {"25 faces · mostly neutral"}
-
-
-def test_a_lasting_change_comes_through_and_a_short_one_does_not():
-    headline = CalmHeadline(HeadlineConfig(window_s=40, hold_s=10))
-    calm, happy = shares(neutral=0.7, happy=0.3), shares(neutral=0.2, happy=0.8)
-    t, lines = 0.0, []
-    for _ in range(60):
-        lines.append(headline.update(t, 20, calm))
-        t += 1
-    for _ in range(5):  # a 5-second burst of smiles
-        lines.append(headline.update(t, 20, happy))
-        t += 1
-    assert set(lines) == {"20 faces · mostly neutral"}
-    for _ in range(60):  # the class stays happy
-        lines.append(headline.update(t, 20, happy))
-        t += 1
-    assert "20 faces · mostly neutral · happy rising" in lines
-    assert lines[-1] == "20 faces · mostly happy"
-    changes = sum(a != b for a, b in zip(lines, lines[1:], strict=False))
-    assert changes <= 3  # neutral -> happy rising -> happy, with no flicker between
-
-
-def test_the_first_frames_mood_is_not_held_while_the_line_settles():
-    headline = CalmHeadline(HeadlineConfig(window_s=12, hold_s=10))
-    happy, neutral = shares(happy=0.9, neutral=0.1), shares(happy=0.1, neutral=0.9)
-    assert headline.update(0.0, 1, happy) == "1 face · mostly happy"
-    lines = [headline.update(t / 2, 1, neutral) for t in range(1, 12)]
-    assert lines[-1] == "1 face · mostly neutral"  # by 5.5 s, not after a 10-second hold
-    for t in range(12, 40):
-        headline.update(t / 2, 1, neutral)
-    # Settled, the hold applies again: 8 seconds of smiles lead the window but do not come through.
-    assert {headline.update(20 + t / 2, 1, happy) for t in range(16)} == {"1 face · mostly neutral"}
-
-
-def test_no_faces():
-    assert CalmHeadline().update(0, 0, np.zeros(7)) == "No faces in view"
-    with pytest.raises(ValueError):
-        HeadlineConfig(window_s=10, hold_s=20)
-
-
-def feed(lesson: Lesson, boxes, label_of, seconds: float, fps: float = 2.0, start: float = 0.0) -> float:
+def feed(
+    lesson: Lesson, boxes, label_of, seconds: float, fps: float = 2.0, start: float = 0.0, score: float = 0.8
+) -> float:
     t = start
     while t < start + seconds:
-        lesson.add([make_face(b, label_of(i), 0.8) for i, b in enumerate(boxes)], t)
+        lesson.add([make_face(b, label_of(i), score) for i, b in enumerate(boxes)], t)
         t += 1 / fps
     return t
 
 
 def test_seats_moods_and_attention():
-    lesson = Lesson(START, attention=AttentionConfig(negative_s=60, absent_s=20))
+    lesson = Lesson(START, attention=AttentionConfig(window_s=60, observed_s=30, absent_s=20))
     boxes = grid_boxes(5, 5)
     # A1 is sad throughout; the others neutral.
     t = feed(lesson, boxes, lambda i: "sad" if i == 0 else "neutral", 90)
@@ -93,15 +40,58 @@ def test_seats_moods_and_attention():
     assert {r.label for r in rows[1:]} == {"neutral"}
     attention = lesson.snapshot().attention
     assert [(a.seat, a.reason, a.label) for a in attention] == [("A1", Reason.NEGATIVE, "sad")]
-    assert attention[0].for_s >= 60 and attention[0].why == "looked sad"
-    # B2 (index 6) leaves: after absent_s it is a seat with no face, and its seat stays.
+    assert attention[0].for_s >= 55 and attention[0].why == "looked sad"  # flagged once 30 s were seen
+    assert lesson.snapshot().away == () and lesson.flagged() == {"A1"}
+    # B2 (index 6) leaves: after absent_s it is a seat with no face (not a worry, counted apart).
     t = feed(lesson, boxes[:6] + boxes[7:], lambda i: "sad" if i == 0 else "neutral", 70, start=t)
     snapshot = lesson.snapshot()
-    attention = {a.seat: a for a in snapshot.attention}
-    assert attention["B2"].reason is Reason.NO_FACE and attention["B2"].for_s >= 20
+    assert [a.seat for a in snapshot.attention] == ["A1"]
+    away = {a.seat: a for a in snapshot.away}
+    assert list(away) == ["B2"] and away["B2"].reason is Reason.NO_FACE and away["B2"].for_s >= 20
+    seats = {s.name: s for s in snapshot.seats}  # on camera from the first frame it was seated in
+    assert seats["B2"].on_camera_s == pytest.approx(seats["B2"].last_seen_s - seats["B2"].first_seen_s)
+    assert seats["B2"].last_seen_s == pytest.approx(89.5) and seats["A1"].last_seen_s == pytest.approx(159.5)
+    assert seats["A1"].on_camera_s == pytest.approx(159.5 - seats["A1"].first_seen_s)
     assert len(snapshot.seats) == 25
     assert [(m.seat, m.reason) for m in snapshot.moments] == [("A1", Reason.NEGATIVE), ("B2", Reason.NO_FACE)]
     assert snapshot.line == "24 faces · mostly neutral"
+
+
+def test_a_check_in_needs_sustained_confident_readings_not_a_noisy_plurality():
+    config = AttentionConfig(window_s=240, observed_s=60)
+    lesson = Lesson(START, attention=config)
+    boxes = grid_boxes(2, 2)
+    # A1 sad but unsure (0.4: its plurality is sad, yet no reading is confident); A2 sad half the time,
+    # confidently; B1 sad a third of the time; B2 neutral.
+    t = 0.0
+    for n in range(2 * 300):
+        labels = ["sad", "sad" if n % 2 else "neutral", "sad" if n % 3 == 0 else "happy", "neutral"]
+        scores = [0.4, 0.8, 0.8, 0.8]
+        lesson.add([make_face(b, label, s) for b, label, s in zip(boxes, labels, scores, strict=True)], t)
+        t += 0.5
+    snapshot = lesson.snapshot()
+    assert [(a.seat, a.label) for a in snapshot.attention] == [("A2", "sad")]
+    moods = {s.name: s.mood(config.confident) for s in snapshot.seats}
+    assert moods["A1"] == "uncertain" and moods["B2"] == "neutral"
+
+
+def test_the_check_ins_are_the_longest_first():
+    lesson = Lesson(START, attention=AttentionConfig(window_s=60, observed_s=20))
+    boxes = grid_boxes(2, 2)
+    t = feed(lesson, boxes, lambda i: "angry" if i == 3 else "neutral", 60)
+    feed(lesson, boxes, lambda i: "angry" if i in (0, 3) else "neutral", 60, start=t)
+    assert [a.seat for a in lesson.snapshot().attention] == ["B2", "A1"]
+
+
+def test_a_reading_is_negative_only_when_confident():
+    sad = np.array([0.05, 0.05, 0.05, 0.05, 0.6, 0.1, 0.1])
+    assert negative_reading(sad, 0.5) == 4 and negative_reading(sad, 0.7) == -1
+    assert negative_reading(np.roll(sad, 2), 0.5) == -1  # neutral: never a worry
+    readings = Readings(AttentionConfig(window_s=10, observed_s=5))
+    for t in range(8):
+        readings.add(float(t), sad)
+    assert readings.check_in(7.0) == "sad" and readings.on_camera_s == 7.0
+    assert readings.check_in(30.0) == ""  # nothing seen in the last 10 s
 
 
 def test_faces_come_back_with_their_seats():

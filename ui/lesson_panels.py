@@ -1,4 +1,4 @@
-"""A lesson's panels, live on the class page and after a recording: needs attention, the timeline
+"""A lesson's panels, live on the class page and after a recording: who may want a check-in, the timeline
 in clock time (a recording's own time), the seats, the downloads."""
 
 from __future__ import annotations
@@ -9,18 +9,26 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from fer.classroom.attention import AttentionConfig
 from fer.classroom.report import class_csv, report_html, seats_csv
 from fer.classroom.snapshot import LessonSnapshot, duration
 from fer.labels import LABELS
 from ui.charts import emotion_colors, share_axis
 
+CONFIDENT = AttentionConfig.confident  # below this a seat's mood is shown as "uncertain"
+
 
 def attention_list(lesson: LessonSnapshot) -> None:
-    if not lesson.attention:
-        st.caption("Needs attention: nobody right now.")
-        return
-    lines = [f"**{a.seat}**: {a.why} for {duration(a.for_s)}" for a in lesson.attention]
-    st.markdown("**Needs attention**  \n" + "  \n".join(lines))
+    """Who may want a check-in, the longest first, each with what was seen; cameras off or away apart."""
+    window = duration(lesson.window_s)
+    if lesson.attention:
+        lines = [f"**{a.seat}**: {a.why} most of the last {window}" for a in lesson.attention]
+        st.markdown("**May want a check-in**  \n" + "  \n".join(lines))
+    else:
+        st.caption(f"May want a check-in: nobody (no face looked negative most of the last {window}).")
+    if lesson.away:
+        seats = ", ".join(f"{a.seat} ({duration(a.for_s)})" for a in lesson.away)
+        st.caption(f"Camera off or away: {len(lesson.away)} seat{'s' * (len(lesson.away) != 1)}: {seats}.")
 
 
 def clock_timeline(lesson: LessonSnapshot) -> None:
@@ -64,8 +72,9 @@ def seats_table(lesson: LessonSnapshot) -> None:
         [
             {
                 "seat": s.name,
-                "mood": s.label,
+                "mood": s.mood(CONFIDENT),
                 "confidence": f"{s.score:.0%}",
+                "on camera": duration(s.on_camera_s),
                 "last seen": "now" if now - s.last_seen_s < 5 else f"{duration(now - s.last_seen_s)} ago",
                 **{label: f"{p:.0%}" for label, p in zip(LABELS, s.probabilities, strict=True)},
             }

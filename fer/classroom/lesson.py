@@ -16,24 +16,13 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from fer.classroom.attention import AttentionConfig, Readings
 from fer.classroom.seats import Layout, SeatMap, seat_key
 from fer.classroom.snapshot import LessonSnapshot, Moment, Reason, SeatMinute, SeatState
-from fer.faces import Face, blend, label_of, mean_shares
+from fer.faces import Face, blend, mean_shares
 from fer.labels import LABELS
 from fer.video.headline import CalmHeadline
 from fer.video.mood import MoodTimeline
-
-NEGATIVE = ("angry", "disgust", "fear", "sad")
-_NEGATIVE_INDEX = [LABELS.index(label) for label in NEGATIVE]
-
-
-@dataclass(frozen=True)
-class AttentionConfig:
-    negative_s: float = 180.0  # a seat's mood negative for this long needs attention
-    negative_share: float = 0.5  # ... negative: angry + disgust + fear + sad at least this share
-    absent_s: float = 30.0  # a seat whose face has not been seen for this long has no face
-    smoothing: float = 0.3  # weight of a frame's probabilities in a seat's mood
-
 
 RECORDING_START = datetime(2000, 1, 1, tzinfo=UTC)  # a recording's clock starts at 00:00:00
 
@@ -46,7 +35,9 @@ class _Seat:
     first_seen: float
     last_seen: float
     probabilities: np.ndarray
-    negative_since: float | None = None  # since when the seat's mood has been negative, if it is
+    readings: Readings
+    check_in_since: float | None = None  # since when the seat has been flagged for a check-in, if it is
+    check_in: str = ""  # the negative emotion it looked most of the window, while flagged
 
 
 @dataclass
@@ -132,19 +123,22 @@ class Lesson:
     def _observe(self, name: str, probabilities: np.ndarray, t: float) -> None:
         seat = self.seats.get(name)
         if seat is None:
-            self.seats[name] = _Seat(name, t, t, blend(None, probabilities, 1.0))
-            return
-        seat.probabilities = blend(seat.probabilities, probabilities, self.attention.smoothing)
-        seat.last_seen = t
+            seat = self.seats[name] = _Seat(name, t, t, blend(None, probabilities, 1.0), Readings(self.attention))
+        else:
+            seat.probabilities = blend(seat.probabilities, probabilities, self.attention.smoothing)
+            seat.last_seen = t
+        seat.readings.add(t, probabilities)
 
     def _update_attention(self, t: float) -> None:
         for seat in self.seats.values():
             absent = t - seat.last_seen >= self.attention.absent_s
-            negative = seat.probabilities[_NEGATIVE_INDEX].sum() >= self.attention.negative_share and not absent
-            seat.negative_since = (seat.negative_since if seat.negative_since is not None else t) if negative else None
+            seat.check_in = "" if absent else seat.readings.check_in(t)
+            if not seat.check_in:
+                seat.check_in_since = None
+            elif seat.check_in_since is None:
+                seat.check_in_since = t
             self._note(seat, Reason.NO_FACE, seat.last_seen if absent else None, t)
-            lasting = negative and t - seat.negative_since >= self.attention.negative_s
-            self._note(seat, Reason.NEGATIVE, seat.negative_since if lasting else None, t)
+            self._note(seat, Reason.NEGATIVE, seat.check_in_since, t)
 
     def _note(self, seat: _Seat, reason: Reason, since: float | None, t: float) -> None:
         """Open, extend or close the seat's stretch of needing attention for ``reason``."""
@@ -154,7 +148,7 @@ class Lesson:
         elif key in self._open:
             self._open[key].end_s = t
         else:
-            label = label_of(seat.probabilities) if reason is Reason.NEGATIVE else ""
+            label = seat.check_in if reason is Reason.NEGATIVE else ""
             self._open[key] = _Stretch(seat.name, reason, since, t, label)
             self.moments.append(self._open[key])
 
@@ -189,8 +183,13 @@ class Lesson:
                 latest_s=self.latest_s,
                 line=self.line,
                 faces=self.faces,
-                seats=tuple(SeatState(s.name, s.probabilities.copy(), s.first_seen, s.last_seen) for s in seats),
-                attention=tuple(self._attention(seats)),
+                seats=tuple(
+                    SeatState(s.name, s.probabilities.copy(), s.first_seen, s.last_seen, s.readings.on_camera_s)
+                    for s in seats
+                ),
+                attention=self._attention(seats, Reason.NEGATIVE),
+                away=self._attention(seats, Reason.NO_FACE),
+                window_s=self.attention.window_s,
                 moments=tuple(Moment(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in self.moments),
                 reflows=tuple(self.seat_map.reflows),
                 seconds=tuple(self.mood.seconds()),
@@ -202,12 +201,18 @@ class Lesson:
                 layout=self.seat_map.layout,
             )
 
-    def _attention(self, seats: list[_Seat]) -> list[Moment]:
-        """Seats whose mood has been negative for ``negative_s`` or more, and seats with no face."""
+    def _attention(self, seats: list[_Seat], reason: Reason) -> tuple[Moment, ...]:
+        """The seats flagged for a check-in (``Reason.NEGATIVE``), or without a face now (``Reason.NO_FACE``),
+        since when; the longest first."""
         now, found = self.latest_s, []
         for seat in seats:
-            if now - seat.last_seen >= self.attention.absent_s:
-                found.append(Moment(seat.name, Reason.NO_FACE, seat.last_seen, now))
-            elif seat.negative_since is not None and now - seat.negative_since >= self.attention.negative_s:
-                found.append(Moment(seat.name, Reason.NEGATIVE, seat.negative_since, now, label_of(seat.probabilities)))
-        return found
+            if reason is Reason.NO_FACE and now - seat.last_seen >= self.attention.absent_s:
+                found.append(Moment(seat.name, reason, seat.last_seen, now))
+            elif reason is Reason.NEGATIVE and seat.check_in_since is not None:
+                found.append(Moment(seat.name, reason, seat.check_in_since, now, seat.check_in))
+        return tuple(sorted(found, key=lambda m: -m.for_s))
+
+    def flagged(self) -> set[str]:
+        """The seats flagged for a check-in now (for the view's marks), without a whole snapshot."""
+        with self._lock:
+            return {s.name for s in self.seats.values() if s.check_in_since is not None}

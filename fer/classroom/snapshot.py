@@ -44,10 +44,15 @@ class SeatState:
     probabilities: np.ndarray  # (7,) smoothed, LABELS order
     first_seen_s: float
     last_seen_s: float
+    on_camera_s: float = 0.0  # seconds its face was seen
 
     @property
     def label(self) -> str:
         return label_of(self.probabilities)
+
+    def mood(self, confident: float) -> str:
+        """Its likeliest emotion, or "uncertain" when its (calibrated, smoothed) probability is below ``confident``."""
+        return self.label if self.score >= confident else "uncertain"
 
     @property
     def score(self) -> float:
@@ -102,7 +107,9 @@ class LessonSnapshot:
     line: str  # the calm headline
     faces: int  # faces in view, the count the line shows: seats with a face seen in the last absent_s, held steady
     seats: tuple[SeatState, ...]  # of the latest layout, row by row
-    attention: tuple[Moment, ...]  # seats that need attention now, since when
+    attention: tuple[Moment, ...]  # seats flagged for a check-in now, since when; the longest first
+    away: tuple[Moment, ...]  # seats whose face is not seen now (camera off, away), since when
+    window_s: float  # the check-in's window: "looked sad most of the last 4 min"
     moments: tuple[Moment, ...]  # every stretch in which a seat needed attention
     reflows: tuple[Reflow, ...]
     seconds: tuple[MoodSecond, ...]  # the class per second

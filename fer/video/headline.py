@@ -9,7 +9,7 @@ expressions, not of feelings.
 A teacher glances at it between sentences, so it must not flicker: each part is computed over
 the last ``window_s`` seconds and the shown value changes only when a different value has held
 for ``hold_s`` seconds in a row; a shown reading that is still true within ``margin`` (its
-percentages within 5 points, no other emotion 5 points ahead of its own) is kept. A still
+percentages within 5 points, no emotion left out 5 points ahead of one named) is kept. A still
 gallery never changes it. In its first ``hold_s`` seconds with faces the line settles: it
 follows the window at once, so that the first frame's mood is not held on to while the seconds
 after it say otherwise. :meth:`CalmHeadline.restart` settles it afresh (a reflowed gallery).
@@ -22,10 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fer.labels import LABELS
-
-NEGATIVE = ("angry", "disgust", "fear", "sad")
-_NEGATIVE_INDEX = [LABELS.index(label) for label in NEGATIVE]
+from fer.labels import LABELS, NEGATIVE_INDEX
 
 
 @dataclass(frozen=True)
@@ -33,6 +30,7 @@ class HeadlineConfig:
     window_s: float = 45.0  # seconds of frames each part is computed over
     hold_s: float = 10.0  # a new value must hold this long before it is shown
     margin: float = 0.05  # share by which a shown reading may be off and still be kept
+    settle_margin: float = 0.01  # ... while the line settles: it follows the window, but not rounding's jitter
     majority: float = 0.5  # one emotion's share to be "mostly" it
     negative: float = 0.5  # share of angry + disgust + fear + sad to "look negative"
     mix: int = 3  # emotions named in a mixed reading
@@ -74,11 +72,11 @@ class Reading:
 
 
 def read(shares: np.ndarray, config: HeadlineConfig = HeadlineConfig()) -> Reading:
-    """The reading of ``(7,)`` shares (summing to 1): a majority, else mostly negative, else the mix."""
+    """The reading of ``(7,)`` shares (summing to 1): a majority, else half or more negative, else the mix."""
     top = int(shares.argmax())
     if shares[top] >= config.majority:
         return Reading("mostly", (top,))
-    negative = float(shares[_NEGATIVE_INDEX].sum())
+    negative = float(shares[NEGATIVE_INDEX].sum())
     if negative >= config.negative:
         return Reading("negative", (), (_percent(negative),))
     order = [int(i) for i in np.argsort(-shares, kind="stable")[: config.mix]]
@@ -94,18 +92,18 @@ def words(reading: Reading) -> str:
     return "mixed: " + ", ".join(f"{LABELS[i]} {p}%" for i, p in zip(reading.labels, reading.percents, strict=True))
 
 
-def still_true(reading: Reading, shares: np.ndarray, config: HeadlineConfig = HeadlineConfig()) -> bool:
+def still_true(reading: Reading, shares: np.ndarray, config: HeadlineConfig, margin: float) -> bool:
     """Whether a shown ``reading`` still describes ``shares`` well enough to keep it: the same kind,
     its percentages within ``margin`` and, for a mix, no emotion left out ``margin`` ahead of one named."""
     fresh = read(shares, config)
     if fresh.kind != reading.kind or (reading.kind == "mostly" and fresh != reading):
         return False
-    negative = shares[_NEGATIVE_INDEX].sum() if reading.kind == "negative" else None
+    negative = shares[NEGATIVE_INDEX].sum() if reading.kind == "negative" else None
     now = [negative] if negative is not None else [shares[i] for i in reading.labels]
-    if any(abs(100 * s - p) >= 100 * config.margin for s, p in zip(now, reading.percents, strict=True)):
+    if any(abs(100 * s - p) >= 100 * margin for s, p in zip(now, reading.percents, strict=True)):
         return False
     left_out = [s for i, s in enumerate(shares) if i not in reading.labels]
-    return not reading.labels or max(left_out) < min(now) + config.margin
+    return not reading.labels or max(left_out) < min(now) + margin
 
 
 def _percent(share: float) -> int:
@@ -164,7 +162,8 @@ class CalmHeadline:
             return self.line()
         mean = _mean_shares(with_faces)
         reading, shown = read(mean, self.config), self._mood.shown
-        if shown is not None and reading != shown and still_true(shown, mean, self.config):
+        margin = self.config.settle_margin if settling else self.config.margin
+        if shown is not None and reading != shown and still_true(shown, mean, self.config, margin):
             reading = shown  # what is shown is still true: noise is no change
         self._mood.update(reading, now, settling or shown is None)
         self._rising.update(self._rising_label(with_faces, now), now, first)

@@ -74,7 +74,9 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *, show_probabilities: bo
     return bgr
 
 
-def draw_seats(bgr: np.ndarray, faces: Sequence[Face], width: int = 1280, text_px: int = 15) -> np.ndarray:
+def draw_seats(
+    bgr: np.ndarray, faces: Sequence[Face], width: int = 1280, text_px: int = 15, flagged: frozenset[str] = frozenset()
+) -> np.ndarray:
     """A copy of ``bgr`` no wider than ``width``, each face boxed and tagged "B3 happy".
 
     The frame is shrunk first and the tags drawn after at ``text_px`` pixels of text height,
@@ -87,8 +89,9 @@ def draw_seats(bgr: np.ndarray, faces: Sequence[Face], width: int = 1280, text_p
     for face in faces:
         x, y, w, h = (round(v * scale) for v in face.box)
         color = COLORS_BGR[face.label]
-        cv2.rectangle(view, (x, y), (x + w, y + h), color, 2)
-        text = face.label if face.seat is None else f"{face.seat} {face.label}"
+        mark = face.seat in flagged  # a seat that may want a check-in: a thick box and a "!"
+        cv2.rectangle(view, (x, y), (x + w, y + h), color, 5 if mark else 2)
+        text = face.label if face.seat is None else f"{'! ' * mark}{face.seat} {face.label}"
         size = _tag_size(text, font_scale, 1)
         top = y - size[1] if y - size[1] >= 0 else y  # above the box, or inside its top at the frame's edge
         _label(view, text, max(0, min(x, view.shape[1] - size[0])), top, color, font_scale, 1, size)

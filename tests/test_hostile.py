@@ -163,7 +163,7 @@ def test_a_recording_that_breaks_off_shows_what_was_read_and_one_error(video_pat
     assert not cancel_buttons(at)
     assert len(at.error) == 1 and "\n" not in at.error[0].value
     assert re.fullmatch(
-        r"cut\.mkv: could not be read to its end \(ends at \d\.\d s of its stated 9\.2 s \(the file is cut short\)\); "
+        r"cut\.mkv: could not be read to its end: ends at \d\.\d s of its stated 10\.0 s \(the file is cut short\); "
         r"what is shown covers its first \d s\.",
         at.error[0].value,
     ), at.error[0].value

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import grid_boxes as gallery
 
-from fer.classroom.seats import Layout, SeatMap, row_name, seat_key
+from fer.classroom.layout import Layout, row_name, seat_key
+from fer.classroom.seats import SeatMap
 
 
 def names(tiles) -> list[str | None]:
@@ -132,3 +133,73 @@ def test_a_face_found_late_while_another_camera_is_off_is_no_reflow():
         tiles = seats.assign([b for n, b in enumerate(gallery(5, 5, seed=t)) if n != off], t)
     assert len(seats.layout.tiles) == 25 and seats.reflows == []
     assert names(tiles)[late - 1] == "C3" and "B2" not in names(tiles)
+
+
+def drifting_faces(seconds: float, fps: float = 2.0) -> list[list[tuple[int, int, int, int]]]:
+    """Five faces of a street scene, 640x360: each drifts at its own speed and bounces off the edges."""
+    width, height, side = 640, 360, 60
+    starts = [(40, 30), (200, 150), (330, 60), (470, 220), (560, 110)]
+    speeds = [(22, 9), (-15, 14), (18, -11), (-24, -6), (-9, 17)]  # pixels a second
+
+    def bounce(v: float, limit: int) -> int:
+        v %= 2 * limit
+        return round(v if v <= limit else 2 * limit - v)
+
+    return [
+        [
+            (bounce(x + vx * n / fps, width - side), bounce(y + vy * n / fps, height - side), side, side)
+            for (x, y), (vx, vy) in zip(starts, speeds, strict=True)
+        ]
+        for n in range(round(seconds * fps))
+    ]
+
+
+def test_faces_drifting_about_in_no_gallery_get_no_reflow(monkeypatch):
+    seats, layouts = SeatMap(), set()
+    for n, boxes in enumerate(drifting_faces(120)):
+        seats.assign(boxes, n / 2)
+        layouts.add(id(seats.layout))
+    assert len(layouts) > 5  # the seats are learnt again and again as the faces move...
+    assert seats.reflows == []  # ...but no gallery changed: there was none
+    # The same scene, every relearning told: the rule above is what keeps these out.
+    monkeypatch.setattr(SeatMap, "reflowed", lambda self, layout, time_s: True)
+    told = SeatMap()
+    for n, boxes in enumerate(drifting_faces(120)):
+        told.assign(boxes, n / 2)
+    assert len(told.reflows) > 5
+
+
+def test_one_face_moving_about_gets_no_reflow():
+    seats = SeatMap()
+    for n in range(60):  # a singer walking across the stage and back, 0.5 s a frame
+        x = 40 + abs(30 * n % 1000 - 500)
+        seats.assign([(x, 60 + (n % 7) * 5, 90, 90)] if n % 4 else [], n / 2)
+    assert seats.layout is not None and seats.reflows == []
+
+
+@pytest.mark.parametrize(
+    "boxes, gallery_like",
+    [
+        (gallery(5, 5), True),
+        (gallery(5, 5, last_row=3), True),  # a short last row, centred
+        (gallery(2, 2, seed=3), True),
+        (gallery(1, 4, seed=2), True),
+        (gallery(7, 7, 1920, 1080, seed=4), True),
+        ([b for n, b in enumerate(gallery(5, 5)) if n not in (12, 20)], True),  # two tiles with no face
+        (gallery(5, 5)[:3], False),  # three faces: too few to tell a grid from chance
+        (drifting_faces(10)[0], False),
+        (drifting_faces(30)[-1], False),
+    ],
+)
+def test_a_layout_looks_like_a_gallery_only_when_its_tiles_are_on_a_grid(boxes, gallery_like):
+    assert Layout.learn([boxes]).looks_like_gallery() is gallery_like
+
+
+def test_a_gallery_that_reflows_before_it_has_held_is_relearnt_but_not_told():
+    seats = SeatMap()
+    for t in range(4):
+        seats.assign(gallery(5, 5, seed=t), t / 2)
+    for t in range(4, 10):
+        tiles = seats.assign(gallery(4, 4, seed=t), t / 2)
+    assert seats.layout.shape == (4, 4) and len(set(names(tiles))) == 16
+    assert seats.reflows == []  # 5x5 held for 3 s only: no note; see SeatMap.reflowed

@@ -182,7 +182,7 @@ def show_video_analysis(analysis: VideoAnalysis) -> None:
     )
     if analysis.broke_off:
         st.error(
-            f"{analysis.name}: could not be read to its end ({analysis.broke_off}); "
+            f"{analysis.name}: could not be read to its end: {analysis.broke_off}; "
             f"what is shown covers its first {lesson.latest_s:.0f} s."
         )
     if not lesson.frames or not lesson.seconds:

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from fer.classroom.attention import AttentionConfig, Readings
-from fer.classroom.seats import Layout, SeatMap, seat_key
+from fer.classroom.layout import Layout, seat_key
+from fer.classroom.seats import SeatMap
 from fer.classroom.snapshot import LessonSnapshot, Moment, Reason, SeatMinute, SeatState
 from fer.faces import Face, blend, mean_shares
 from fer.labels import LABELS
@@ -98,9 +99,9 @@ class Lesson:
     def add(self, faces: list[Face], t: float) -> list[Face]:
         """Add one analysed frame's faces, seen ``t`` seconds into the lesson; the faces with their seats."""
         with self._lock:
-            reflows = len(self.seat_map.reflows)
+            relearnt = self.seat_map.relearnt
             tiles = self.seat_map.assign([f.box for f in faces], t)
-            if len(self.seat_map.reflows) > reflows:
+            if self.seat_map.relearnt > relearnt:  # told as a reflow or not (faces that are no gallery)
                 self.seats, self._open = {}, {}  # a new layout: the old seats are gone, none is left as a ghost
                 self.layout += 1
                 self.headline.restart()  # its count and mood follow the new layout at once, not after a hold

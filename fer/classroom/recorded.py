@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from fer.classroom.layout import Layout
 from fer.classroom.lesson import Lesson
-from fer.classroom.seats import Layout
 from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, StreamConfig, gallery_detector
 from fer.faces import Face
 from fer.labels import LABELS

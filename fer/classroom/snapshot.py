@@ -14,7 +14,8 @@ from enum import StrEnum
 
 import numpy as np
 
-from fer.classroom.seats import Layout, Reflow
+from fer.classroom.layout import Layout
+from fer.classroom.seats import Reflow
 from fer.faces import label_of
 from fer.video.mood import MoodSecond, overall_shares
 

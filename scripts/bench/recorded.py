@@ -36,9 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+from fer.classroom.layout import MAX_SIDE
 from fer.classroom.lesson import Lesson
 from fer.classroom.recorded import Previews, analyze_recording, recording_analyzer
-from fer.classroom.seats import MAX_SIDE
 from fer.config import GALLERY_DETECTOR
 from fer.media import VideoReader
 from fer.recognition.detection import FaceDetector

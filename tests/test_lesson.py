@@ -168,3 +168,22 @@ def test_only_so_many_lessons_share_at_once():
     assert store.admit(c)
     store.end(a)
     assert store.admit(b)
+
+
+def test_a_pause_in_sharing_is_not_counted_as_watched():
+    lesson = Lesson(START, attention=AttentionConfig(absent_s=20))
+    boxes = grid_boxes(5, 5)
+    t = feed(lesson, boxes, lambda i: "neutral", 60)
+    # Sharing stops for 7 minutes; when it comes back, B2 (index 6) has turned its camera off.
+    feed(lesson, boxes[:6] + boxes[7:], lambda i: "neutral", 60, start=t + 420)
+    snapshot = lesson.snapshot()
+    assert len(snapshot.watched) == 2 and snapshot.watched_s == pytest.approx(119, abs=1)
+    (pause,) = snapshot.pauses
+    assert pause[1] - pause[0] == pytest.approx(420.5, abs=1)
+    # B2 was last seen before the pause: away for the 60 s watched since, not 8 minutes.
+    (away,) = snapshot.away
+    assert away.seat == "B2" and away.for_s == pytest.approx(60, abs=1.5)
+    assert [m.seat for m in snapshot.moments] == ["B2"] and snapshot.moments[0].for_s < 61
+    html = report_html(snapshot)
+    assert "Not watched" in html and "(7 min)" in html and "over\n2 min watched" in html
+    assert html.count("<polygon") == 2 * 7  # the timeline breaks at the pause: one area per stretch and emotion

@@ -221,7 +221,7 @@ def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float
     with shares:
         distribution_chart(snapshot.shares_now if frame else np.zeros(len(LABELS)), "share of the faces in view")
     with attention:
-        attention_list(snapshot)
+        attention_list(snapshot, live=frame is not None)
     reflow_notes(snapshot, latest_only=True)
     clock_timeline(snapshot)
     seats_table(snapshot)

@@ -18,14 +18,17 @@ from ui.charts import emotion_colors, share_axis
 CONFIDENT = AttentionConfig.confident  # below this a seat's mood is shown as "uncertain"
 
 
-def attention_list(lesson: LessonSnapshot) -> None:
-    """Who may want a check-in, the longest first, each with what was seen; cameras off or away apart."""
+def attention_list(lesson: LessonSnapshot, live: bool = True) -> None:
+    """Who may want a check-in, the longest first, each with what was seen; cameras off or away apart.
+    Once sharing has stopped, in the past tense: as it was when the last frame came."""
     window = duration(lesson.window_s)
+    last = f"the last {window}" if live else f"the {window} before {lesson.clock(lesson.latest_s):%H:%M}"
+    heading = "May want a check-in" if live else f"Sharing stopped at {lesson.clock(lesson.latest_s):%H:%M}; then"
     if lesson.attention:
-        lines = [f"**{a.seat}**: {a.why} most of the last {window}" for a in lesson.attention]
-        st.markdown("**May want a check-in**  \n" + "  \n".join(lines))
+        lines = [f"**{a.seat}**: {a.why} most of {last}" for a in lesson.attention]
+        st.markdown(f"**{heading}**  \n" + "  \n".join(lines))
     else:
-        st.caption(f"May want a check-in: nobody (no face looked negative most of the last {window}).")
+        st.caption(f"{heading}: nobody (no face looked negative most of {last}).")
     if lesson.away:
         seats = ", ".join(f"{a.seat} ({duration(a.for_s)})" for a in lesson.away)
         st.caption(f"Camera off or away: {len(lesson.away)} seat{'s' * (len(lesson.away) != 1)}: {seats}.")

@@ -26,6 +26,7 @@ from fer.video.headline import CalmHeadline
 from fer.video.mood import MoodTimeline
 
 RECORDING_START = datetime(2000, 1, 1, tzinfo=UTC)  # a recording's clock starts at 00:00:00
+PAUSE_S = 10.0  # no frame for longer than this is a pause: sharing stopped, the tab was lost, the page reloaded
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Lesson:
         self.faces = 0  # the class's size as the line shows it: seats with a face seen lately, held steady
         self.frames = 0
         self.latest_s = 0.0
+        self.watched: list[list[float]] = []  # stretches with frames, [start, end]; a gap over PAUSE_S opens one
         self._lock = threading.Lock()
 
     @classmethod
@@ -119,6 +121,10 @@ class Lesson:
             self._count_minute(t, seated)
             self.frames += 1
             self.latest_s = t
+            if self.watched and t - self.watched[-1][1] <= PAUSE_S:
+                self.watched[-1][1] = t
+            else:
+                self.watched.append([t, t])
             return faces
 
     def _observe(self, name: str, probabilities: np.ndarray, t: float) -> None:
@@ -132,7 +138,7 @@ class Lesson:
 
     def _update_attention(self, t: float) -> None:
         for seat in self.seats.values():
-            absent = t - seat.last_seen >= self.attention.absent_s
+            absent = self._watched(seat.last_seen, t) >= self.attention.absent_s
             seat.check_in = "" if absent else seat.readings.check_in(t)
             if not seat.check_in:
                 seat.check_in_since = None
@@ -191,7 +197,11 @@ class Lesson:
                 attention=self._attention(seats, Reason.NEGATIVE),
                 away=self._attention(seats, Reason.NO_FACE),
                 window_s=self.attention.window_s,
-                moments=tuple(Moment(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in self.moments),
+                moments=tuple(
+                    Moment(m.seat, m.reason, m.start_s, m.end_s, m.label, self._watched(m.start_s, m.end_s))
+                    for m in self.moments
+                ),
+                watched=tuple((start, end) for start, end in self.watched),
                 reflows=tuple(self.seat_map.reflows),
                 seconds=tuple(self.mood.seconds()),
                 minutes=tuple(
@@ -207,11 +217,16 @@ class Lesson:
         since when; the longest first."""
         now, found = self.latest_s, []
         for seat in seats:
-            if reason is Reason.NO_FACE and now - seat.last_seen >= self.attention.absent_s:
-                found.append(Moment(seat.name, reason, seat.last_seen, now))
+            if reason is Reason.NO_FACE and self._watched(seat.last_seen, now) >= self.attention.absent_s:
+                found.append(Moment(seat.name, reason, seat.last_seen, now, "", self._watched(seat.last_seen, now)))
             elif reason is Reason.NEGATIVE and seat.check_in_since is not None:
-                found.append(Moment(seat.name, reason, seat.check_in_since, now, seat.check_in))
+                since = seat.check_in_since
+                found.append(Moment(seat.name, reason, since, now, seat.check_in, self._watched(since, now)))
         return tuple(sorted(found, key=lambda m: -m.for_s))
+
+    def _watched(self, start: float, end: float) -> float:
+        """Seconds between ``start`` and ``end`` that had frames (a pause in sharing does not count)."""
+        return sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.watched)
 
     def flagged(self) -> set[str]:
         """The seats flagged for a check-in now (for the view's marks), without a whole snapshot."""

@@ -74,14 +74,18 @@ def _timeline_svg(lesson: LessonSnapshot, width: int = 900, height: int = 220) -
     left, bottom, plot_w, plot_h = 60, 30, width - 80, height - 50
     x_of = lambda v: left + (v - edges[0]) / (edges[-1] - edges[0]) * plot_w  # noqa: E731
     parts = []
-    base = np.zeros(len(xs))
-    for i, label in enumerate(LABELS):
-        top = base + binned[:, i]
-        upper = [f"{x_of(x):.1f},{bottom + plot_h * (1 - y):.1f}" for x, y in zip(xs, top, strict=True)]
-        lower = [f"{x_of(x):.1f},{bottom + plot_h * (1 - y):.1f}" for x, y in zip(xs[::-1], base[::-1], strict=True)]
-        points = " ".join(upper + lower)
-        parts.append(f'<polygon points="{points}" fill="{HEX[label]}"><title>{label}</title></polygon>')
-        base = top
+    # The timeline breaks at each pause: no area is drawn across time that had no frames.
+    starts = [a for a, _ in lesson.watched]
+    for segment in np.split(np.arange(len(xs)), np.nonzero(np.diff(np.searchsorted(starts, xs, "right")))[0] + 1):
+        base = np.zeros(len(segment))
+        for i, label in enumerate(LABELS):
+            top = base + binned[segment, i]
+            x, y = xs[segment], bottom + plot_h * (1 - top)
+            under = bottom + plot_h * (1 - base)
+            outline = [*zip(x, y, strict=True), *zip(x[::-1], under[::-1], strict=True)]
+            points = " ".join(f"{x_of(a):.1f},{b:.1f}" for a, b in outline)
+            parts.append(f'<polygon points="{points}" fill="{HEX[label]}"><title>{label}</title></polygon>')
+            base = top
     ticks = np.linspace(edges[0], edges[-1], 6)
     for v in ticks:
         parts.append(
@@ -110,6 +114,17 @@ def _bars(shares: np.ndarray) -> str:
         for label, v in zip(LABELS, shares, strict=True)
     )
     return f"<table>{rows}</table>"
+
+
+def _pauses(lesson: LessonSnapshot) -> str:
+    """The pauses in sharing, each from, to and how long: time that was not watched and counts nowhere."""
+    if not lesson.pauses:
+        return ""
+    items = "".join(
+        f"<li>{lesson.clock(a):%H:%M:%S}&ndash;{lesson.clock(b):%H:%M:%S} ({duration(b - a)})</li>"
+        for a, b in lesson.pauses
+    )
+    return f"<p>Not watched (sharing paused or stopped); no duration counts this time:</p><ul>{items}</ul>"
 
 
 def report_html(lesson: LessonSnapshot) -> str:
@@ -153,7 +168,8 @@ td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; fon
 </style></head><body>
 <h1>Class mood: {heading}</h1>
 <p><strong>{escape(lesson.line)}</strong> (at the end). {lesson.frames} frames analysed over
-{duration(lesson.latest_s)}; {len(seats)} seats.</p>
+{duration(lesson.watched_s)} watched; {len(seats)} seats.</p>
+{_pauses(lesson)}
 <h2>The class over the lesson</h2>
 <p>{_legend()}</p>
 {_timeline_svg(lesson)}

@@ -70,6 +70,7 @@ class Moment:
     start_s: float
     end_s: float
     label: str = ""  # the seat's mood, for a negative one
+    observed_s: float | None = None  # of the stretch, the seconds the lesson had frames (None: all of it)
 
     @property
     def why(self) -> str:
@@ -77,7 +78,8 @@ class Moment:
 
     @property
     def for_s(self) -> float:
-        return self.end_s - self.start_s
+        """How long the stretch lasted, counting only time watched: a pause in sharing is not counted."""
+        return self.end_s - self.start_s if self.observed_s is None else self.observed_s
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +107,7 @@ class LessonSnapshot:
     source: str | None  # the recording it was analysed from, if any
     frames: int
     latest_s: float  # lesson seconds of the latest frame
+    watched: tuple[tuple[float, float], ...]  # the stretches with frames (start, end), in lesson seconds
     line: str  # the calm headline
     faces: int  # faces in view, the count the line shows: seats with a face seen in the last absent_s, held steady
     seats: tuple[SeatState, ...]  # of the latest layout, row by row
@@ -121,6 +124,16 @@ class LessonSnapshot:
     def clock(self, t: float) -> datetime:
         """The teacher's wall-clock time ``t`` seconds into the lesson (a recording's own time)."""
         return (self.started + timedelta(seconds=t)).astimezone(timezone(timedelta(minutes=self.utc_offset_min)))
+
+    @property
+    def watched_s(self) -> float:
+        """Seconds of the lesson with frames: its length, not counting pauses."""
+        return sum(end - start for start, end in self.watched)
+
+    @property
+    def pauses(self) -> tuple[tuple[float, float], ...]:
+        """The gaps between watched stretches (sharing stopped, a tab lost, a reload), start and end."""
+        return tuple((a[1], b[0]) for a, b in zip(self.watched, self.watched[1:], strict=False))
 
     def overall(self) -> np.ndarray:
         """``(7,)``: each emotion's share among all the faces seen in the lesson (zeros if none)."""

@@ -122,6 +122,11 @@ def drive(args, downloads: Path, result: dict) -> None:
         app.goto(f"http://127.0.0.1:{APP_PORT}/", wait_until="domcontentloaded")
         page = ClassPage(app)
         try:
+            # The teacher reads the page's notice first (once per browser session): it folds away.
+            read = app.get_by_role("button", name="I have read this")
+            read.wait_for(timeout=90_000)
+            read.click()
+            app.wait_for_function("!document.body.innerText.includes('Article 5(1)(f)')", polling=100, timeout=30_000)
             share = app.get_by_role("button", name="Share the call")
             share.wait_for(timeout=90_000)
             clicked = time.monotonic()

@@ -29,14 +29,14 @@ def share_axis(title: str, **more) -> dict:
     }
 
 
-def distribution_chart(shares: np.ndarray, title: str = "share of the faces") -> None:
+def distribution_chart(shares: np.ndarray, title: str = "share of the faces", height: int = 210) -> None:
     """Horizontal bars, one per emotion in label order and colour; ``shares`` is ``(7,)``."""
     data = pd.DataFrame({"emotion": list(LABELS), "share": np.asarray(shares, float)})
     st.vega_lite_chart(
         data,
         {
             "mark": "bar",
-            "height": 210,
+            "height": height,
             "encoding": {
                 "y": {
                     "field": "emotion",

@@ -114,9 +114,9 @@ def take_frame(share: Share, lesson: Lesson, payload: dict) -> None:
 
 def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
     st.session_state["class_on_page"] = True
-    st.write(
-        "Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat "
-        "like **B3** and a mood, and the class's mood is kept for the lesson's report."
+    st.caption(
+        "Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat like "
+        "**B3** and an estimated expression; the class's mood is kept for the lesson's report."
     )
     class_notices()
     store = lesson_store()
@@ -202,26 +202,29 @@ def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float
         st.warning(share.message)
     frame = None if share.stopped else share.latest
     snapshot = lesson.snapshot() if lesson is not None else None
-    line, count = st.columns([3, 1])
-    line.subheader(call_headline(frame, snapshot) if frame else "Stopped")
-    # The line's own count (the lesson's seats with a face seen lately); while the seats are being
-    # learnt, the line says what was found, and so does this.
-    learning = snapshot is None or (not snapshot.seats and frame is not None and frame.faces)
-    count.metric("Faces in view", (len(frame.faces) if learning else snapshot.faces) if frame else 0)
-    if frame:
-        st.image(frame.view, width="stretch", caption=received_caption(frame, share.captured, fps))
-        small = small_faces_warning(frame)
-        if small:
-            st.warning(small)
-    else:
-        st.info("Stopped: no faces in view. Press **Share the call** and pick the call's window.")
+    # One screen beside the call (a 1280x720 window): the view, and beside it the line, the count and
+    # who may want a check-in; the timeline and the seats below.
+    view, side = st.columns([3, 2], gap="medium")
+    with side:
+        st.subheader(call_headline(frame, snapshot) if frame else "Stopped")
+        # The line's own count (the lesson's seats with a face seen lately); while the seats are being
+        # learnt, the line says what was found, and so does this.
+        learning = snapshot is None or (not snapshot.seats and frame is not None and frame.faces)
+        st.metric("Faces in view", (len(frame.faces) if learning else snapshot.faces) if frame else 0)
+        if snapshot is not None:
+            attention_list(snapshot, live=frame is not None)
+            shares = snapshot.shares_now if frame else np.zeros(len(LABELS))
+            distribution_chart(shares, "share of the faces in view", height=150)
+    with view:
+        if frame:
+            st.image(frame.view, width="stretch", caption=received_caption(frame, share.captured, fps))
+            small = small_faces_warning(frame)
+            if small:
+                st.warning(small)
+        else:
+            st.info("Stopped: no faces in view. Press **Share the call** and pick the call's window.")
     if snapshot is None:
         return
-    shares, attention = st.columns(2)
-    with shares:
-        distribution_chart(snapshot.shares_now if frame else np.zeros(len(LABELS)), "share of the faces in view")
-    with attention:
-        attention_list(snapshot, live=frame is not None)
     reflow_notes(snapshot, latest_only=True)
     clock_timeline(snapshot)
     seats_table(snapshot)

@@ -21,7 +21,7 @@ CONFIDENT = AttentionConfig.confident  # below this a seat's mood is shown as "u
 def attention_list(lesson: LessonSnapshot, live: bool = True) -> None:
     """Who may want a check-in, the longest first, each with what was seen; cameras off or away apart.
     Once sharing has stopped, in the past tense: as it was when the last frame came."""
-    window = duration(lesson.window_s)
+    window = duration(min(lesson.window_s, lesson.watched_s))  # a lesson shorter than the window: all of it
     last = f"the last {window}" if live else f"the {window} before {lesson.clock(lesson.latest_s):%H:%M}"
     heading = "May want a check-in" if live else f"Sharing stopped at {lesson.clock(lesson.latest_s):%H:%M}; then"
     if lesson.attention:

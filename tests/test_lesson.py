@@ -187,3 +187,23 @@ def test_a_pause_in_sharing_is_not_counted_as_watched():
     html = report_html(snapshot)
     assert "Not watched" in html and "(7 min)" in html and "over\n2 min watched" in html
     assert html.count("<polygon") == 2 * 7  # the timeline breaks at the pause: one area per stretch and emotion
+
+
+def test_names_the_teacher_types_stay_with_the_lesson_and_leave_it_only_when_chosen():
+    lesson = Lesson(START)
+    t = feed(lesson, grid_boxes(5, 5), lambda i: "happy", 10)
+    lesson.name_seat("B3", "  Ben   Okafor ")
+    lesson.name_seat("A1", "Ana")
+    lesson.name_seat("A1", "")  # taken away again
+    for seat, name, why in (("Z9", "Zed", "no seat"), ("B2", "x" * 41, "at most 40"), ("B2", "a\x00b", "one line")):
+        with pytest.raises(ValueError, match=why):
+            lesson.name_seat(seat, name)
+    snapshot = lesson.snapshot()
+    assert snapshot.names == {"B3": "Ben Okafor"}
+    assert "Ben" not in report_html(snapshot) and "Ben" not in seats_csv(snapshot)
+    assert "<td>B3 Ben Okafor</td>" in report_html(snapshot, with_names=True)
+    rows = list(csv.DictReader(io.StringIO(seats_csv(snapshot, with_names=True))))
+    assert {r["seat"]: r["name"] for r in rows}["B3"] == "Ben Okafor" and rows[0]["name"] == ""
+    # A reflow: new seats, and no name is carried onto another student.
+    feed(lesson, grid_boxes(4, 4), lambda i: "happy", 10, start=t)
+    assert lesson.snapshot().names == {} and len(lesson.snapshot().reflows) == 1

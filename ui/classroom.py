@@ -16,7 +16,7 @@ from fer.labels import LABELS
 from fer.media import SHARED_MAX_SIDE, MediaError
 from fer.recognition.model_card import ModelFiles
 from ui.charts import distribution_chart
-from ui.lesson_panels import attention_list, clock_timeline, lesson_downloads, reflow_notes, seats_table
+from ui.lesson_panels import attention_list, clock_timeline, lesson_downloads, reflow_notes, seat_names, seats_table
 from ui.notices import class_notices
 from ui.share import share_component
 
@@ -241,7 +241,8 @@ def received_caption(frame: CallFrame, captured: tuple[int, int] | None, fps: fl
 
 
 def downloads(lesson: Lesson, code: str | None) -> None:
-    lesson_downloads(lesson.snapshot, f"{lesson.snapshot().clock(0):%Y-%m-%d-%H%M}")
+    with_names = seat_names(lesson)
+    lesson_downloads(lesson.snapshot, f"{lesson.snapshot().clock(0):%Y-%m-%d-%H%M}", with_names)
     if code and st.button(
         "End this lesson",
         help="Drop the lesson's record from the server now (download the "

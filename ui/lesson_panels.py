@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from fer.classroom.attention import AttentionConfig
+from fer.classroom.lesson import MAX_NAME, Lesson
 from fer.classroom.report import class_csv, report_html, seats_csv
 from fer.classroom.snapshot import LessonSnapshot, duration
 from fer.labels import LABELS
@@ -75,6 +76,7 @@ def seats_table(lesson: LessonSnapshot) -> None:
         [
             {
                 "seat": s.name,
+                **({"name": lesson.names.get(s.name, "")} if lesson.names else {}),
                 "mood": s.mood(CONFIDENT),
                 "confidence": f"{s.score:.0%}",
                 "on camera": duration(s.on_camera_s),
@@ -116,12 +118,36 @@ def reflow_notes(lesson: LessonSnapshot, latest_only: bool = False) -> None:
         )
 
 
-def lesson_downloads(snapshot: Callable[[], LessonSnapshot], stamp: str) -> None:
-    """The report and the two CSVs, each made from the lesson as it is when its button is pressed."""
+def seat_names(lesson: Lesson) -> bool:
+    """The teacher's names for seats (kept with this lesson only), and whether the downloads carry them."""
+    seats = [s.name for s in lesson.snapshot().seats]
+    if not seats:
+        return False
+    with st.expander("Names for seats (optional: kept with this lesson only, never in the downloads unless you say)"):
+        with st.form("seat_name", clear_on_submit=True, border=False):
+            seat, name = st.columns([1, 3])
+            chosen = seat.selectbox("Seat", seats)
+            typed = name.text_input("Name (empty: no name)", max_chars=MAX_NAME)
+            if st.form_submit_button("Save the name"):
+                try:
+                    lesson.name_seat(chosen, typed)
+                except ValueError as err:
+                    st.error(f"Not saved: {err}.")
+        return st.checkbox("Put the names in the report and the seats' CSV", key="names_in_downloads")
+
+
+def lesson_downloads(snapshot: Callable[[], LessonSnapshot], stamp: str, with_names: bool = False) -> None:
+    """The report and the two CSVs, each made from the lesson as it is when its button is pressed; the names
+    the teacher typed are in the report and the seats' CSV only ``with_names``."""
     files = (
-        ("Download the lesson report (HTML)", report_html, f"class-mood-{stamp}.html", "text/html"),
+        (
+            "Download the lesson report (HTML)",
+            partial(report_html, with_names=with_names),
+            f"class-mood-{stamp}.html",
+            "text/html",
+        ),
         ("Class per second (CSV)", class_csv, f"class-{stamp}.csv", "text/csv"),
-        ("Seats per minute (CSV)", seats_csv, f"seats-{stamp}.csv", "text/csv"),
+        ("Seats per minute (CSV)", partial(seats_csv, with_names=with_names), f"seats-{stamp}.csv", "text/csv"),
     )
     for column, (label, make, name, mime) in zip(st.columns(len(files)), files, strict=True):
         made = partial(lambda make: make(snapshot()), make)

@@ -67,7 +67,7 @@ class SharedCall:
         bgr = read_jpeg_data_url(jpeg)
         t = (datetime.now(UTC) - lesson.started).total_seconds() if t is None else t
         faces = lesson.add(self.analyzer.analyze(bgr), t)
-        view = encode_jpeg(draw_seats(bgr, faces, VIEW_WIDTH, TAG_PX, frozenset(lesson.flagged())))
+        view = encode_jpeg(draw_seats(bgr, faces, VIEW_WIDTH, TAG_PX, frozenset(lesson.flagged()), lesson.names_now()))
         return CallFrame(faces, view, (bgr.shape[1], bgr.shape[0]), 1000 * (time.perf_counter() - started))
 
 

@@ -26,6 +26,7 @@ from fer.video.headline import CalmHeadline
 from fer.video.mood import MoodTimeline
 
 RECORDING_START = datetime(2000, 1, 1, tzinfo=UTC)  # a recording's clock starts at 00:00:00
+MAX_NAME = 40  # characters of a seat's name
 PAUSE_S = 10.0  # no frame for longer than this is a pause: sharing stopped, the tab was lost, the page reloaded
 
 
@@ -90,6 +91,7 @@ class Lesson:
         self.faces = 0  # the class's size as the line shows it: seats with a face seen lately, held steady
         self.frames = 0
         self.latest_s = 0.0
+        self.names: dict[str, str] = {}  # seat -> the name the teacher typed; only in memory, gone with the lesson
         self.watched: list[list[float]] = []  # stretches with frames, [start, end]; a gap over PAUSE_S opens one
         self._lock = threading.Lock()
 
@@ -104,7 +106,9 @@ class Lesson:
             relearnt = self.seat_map.relearnt
             tiles = self.seat_map.assign([f.box for f in faces], t)
             if self.seat_map.relearnt > relearnt:  # told as a reflow or not (faces that are no gallery)
-                self.seats, self._open = {}, {}  # a new layout: the old seats are gone, none is left as a ghost
+                # A new layout: the old seats are gone, none is left as a ghost, and no name is put on
+                # another student (a name follows a face only where a face can be told again: not yet).
+                self.seats, self._open, self.names = {}, {}, {}
                 self.layout += 1
                 self.headline.restart()  # its count and mood follow the new layout at once, not after a hold
             faces = [replace(f, seat=tile.name if tile else None) for f, tile in zip(faces, tiles, strict=True)]
@@ -202,6 +206,7 @@ class Lesson:
                     for m in self.moments
                 ),
                 watched=tuple((start, end) for start, end in self.watched),
+                names=dict(self.names),
                 reflows=tuple(self.seat_map.reflows),
                 seconds=tuple(self.mood.seconds()),
                 minutes=tuple(
@@ -223,6 +228,24 @@ class Lesson:
                 since = seat.check_in_since
                 found.append(Moment(seat.name, reason, since, now, seat.check_in, self._watched(since, now)))
         return tuple(sorted(found, key=lambda m: -m.for_s))
+
+    def name_seat(self, seat: str, name: str) -> None:
+        """Give ``seat`` the name the teacher typed (an empty one takes it away). Raises ValueError, in words
+        a teacher can read, for a seat the gallery does not have or a name that is not a short line of text."""
+        name = " ".join(name.split())
+        if len(name) > MAX_NAME or not name.isprintable():
+            raise ValueError(f"a name is one line of at most {MAX_NAME} characters")
+        with self._lock:
+            if seat not in self.seats:
+                raise ValueError(f"the gallery has no seat {seat!r} now")
+            if name:
+                self.names[seat] = name
+            else:
+                self.names.pop(seat, None)
+
+    def names_now(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self.names)
 
     def _watched(self, start: float, end: float) -> float:
         """Seconds between ``start`` and ``end`` that had frames (a pause in sharing does not count)."""

@@ -39,13 +39,16 @@ def class_csv(lesson: LessonSnapshot) -> str:
     return rows_text(rows, CLASS_FIELDS)
 
 
-def seat_minutes(lesson: LessonSnapshot) -> list[dict]:
-    """One row per seat per minute, with the fields of :data:`SEAT_FIELDS`."""
+def seat_minutes(lesson: LessonSnapshot, with_names: bool = False) -> list[dict]:
+    """One row per seat per minute, with the fields of :data:`SEAT_FIELDS` (and ``name``, the name the
+    teacher typed for a seat of the latest layout, when ``with_names``)."""
+    latest = max((m.layout for m in lesson.minutes), default=0)
     return [
         {
             "minute": lesson.clock(m.minute * 60).strftime("%H:%M"),
             "layout": m.layout,
             "seat": m.seat,
+            **({"name": lesson.names.get(m.seat, "") if m.layout == latest else ""} if with_names else {}),
             "frames_seen": m.frames_seen,
             "frames": m.frames,
             "label": m.label,
@@ -55,9 +58,12 @@ def seat_minutes(lesson: LessonSnapshot) -> list[dict]:
     ]
 
 
-def seats_csv(lesson: LessonSnapshot) -> str:
-    rows = [{k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()} for row in seat_minutes(lesson)]
-    return rows_text(rows, SEAT_FIELDS)
+def seats_csv(lesson: LessonSnapshot, with_names: bool = False) -> str:
+    """The seats per minute as CSV; names only where the teacher chose to put them in."""
+    rows = seat_minutes(lesson, with_names)
+    rows = [{k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()} for row in rows]
+    fields = (*SEAT_FIELDS[:3], "name", *SEAT_FIELDS[3:]) if with_names else SEAT_FIELDS
+    return rows_text(rows, fields)
 
 
 def _timeline_svg(lesson: LessonSnapshot, width: int = 900, height: int = 220) -> str:
@@ -127,12 +133,12 @@ def _pauses(lesson: LessonSnapshot) -> str:
     return f"<p>Not watched (sharing paused or stopped); no duration counts this time:</p><ul>{items}</ul>"
 
 
-def report_html(lesson: LessonSnapshot) -> str:
+def report_html(lesson: LessonSnapshot, with_names: bool = False) -> str:
     """The lesson's report: one HTML file, readable offline and printable."""
     start, end = lesson.clock(0), lesson.clock(lesson.latest_s)
     seats = lesson.seats
     seat_rows = "".join(
-        f"<tr><td>{escape(s.name)}</td><td>{lesson.clock(s.first_seen_s):%H:%M:%S}</td>"
+        f"<tr><td>{escape(lesson.seat_called(s.name, with_names))}</td><td>{lesson.clock(s.first_seen_s):%H:%M:%S}</td>"
         f"<td>{lesson.clock(s.last_seen_s):%H:%M:%S}</td><td>{escape(s.label)}</td>"
         + "".join(f"<td>{p:.0%}</td>" for p in s.probabilities)
         + "</tr>"

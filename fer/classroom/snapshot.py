@@ -108,6 +108,7 @@ class LessonSnapshot:
     frames: int
     latest_s: float  # lesson seconds of the latest frame
     watched: tuple[tuple[float, float], ...]  # the stretches with frames (start, end), in lesson seconds
+    names: dict[str, str]  # seat -> the name the teacher typed (a copy)
     line: str  # the calm headline
     faces: int  # faces in view, the count the line shows: seats with a face seen in the last absent_s, held steady
     seats: tuple[SeatState, ...]  # of the latest layout, row by row
@@ -120,6 +121,11 @@ class LessonSnapshot:
     minutes: tuple[SeatMinute, ...]  # per seat per minute, in time, layout and seat order
     shares_now: np.ndarray  # (7,) the latest frame's shares
     layout: Layout | None  # the gallery's tiles, once learnt
+
+    def seat_called(self, seat: str, with_names: bool) -> str:
+        """How a seat is shown: "B3", or with its typed name "B3 Ben" where the teacher chose names."""
+        name = self.names.get(seat) if with_names else None
+        return f"{seat} {name}" if name else seat
 
     def clock(self, t: float) -> datetime:
         """The teacher's wall-clock time ``t`` seconds into the lesson (a recording's own time)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -75,7 +75,12 @@ def draw_faces(bgr: np.ndarray, faces: Sequence[Face], *, show_probabilities: bo
 
 
 def draw_seats(
-    bgr: np.ndarray, faces: Sequence[Face], width: int = 1280, text_px: int = 15, flagged: frozenset[str] = frozenset()
+    bgr: np.ndarray,
+    faces: Sequence[Face],
+    width: int = 1280,
+    text_px: int = 15,
+    flagged: frozenset[str] = frozenset(),
+    names: Mapping[str, str] | None = None,
 ) -> np.ndarray:
     """A copy of ``bgr`` no wider than ``width``, each face boxed and tagged "B3 happy".
 
@@ -91,7 +96,8 @@ def draw_seats(
         color = COLORS_BGR[face.label]
         mark = face.seat in flagged  # a seat that may want a check-in: a thick box and a "!"
         cv2.rectangle(view, (x, y), (x + w, y + h), color, 5 if mark else 2)
-        text = face.label if face.seat is None else f"{'! ' * mark}{face.seat} {face.label}"
+        called = (names or {}).get(face.seat, face.seat)  # the name the teacher typed, else the seat
+        text = face.label if face.seat is None else f"{'! ' * mark}{called} {face.label}"
         size = _tag_size(text, font_scale, 1)
         top = y - size[1] if y - size[1] >= 0 else y  # above the box, or inside its top at the frame's edge
         _label(view, text, max(0, min(x, view.shape[1] - size[0])), top, color, font_scale, 1, size)

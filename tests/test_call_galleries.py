@@ -9,10 +9,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from helpers import shared_data
 
+from fer.classroom.call import SharedCall
+from fer.classroom.layout import centre
+from fer.classroom.lesson import Lesson
+from fer.classroom.tiles import find_tiles
+from fer.media import encode_jpeg
 from tests.fixtures.call_galleries import (
     BACKGROUND,
     CAMERA_OFF,
@@ -20,6 +26,7 @@ from tests.fixtures.call_galleries import (
     STANDARD,
     TAG_ALPHA,
     call_gallery,
+    camera_off,
     standard,
     tag_rect,
 )
@@ -116,3 +123,27 @@ def test_the_class_path_seats_a_call_gallery(gallery):
     seats = [f.seat for f in last.faces if f.seat is not None]
     assert len(set(names)) == len(names) and len(set(seats)) == len(seats)
     assert len(names) >= 15
+
+
+def test_seats_come_from_the_tiles_the_picture_shows():
+    """A full last row whose first and last cameras are off: its faces keep their tiles' names (E2-E4),
+    which faces alone cannot tell from a short centred row; every tile the picture shows is found."""
+    gallery = call_gallery(5, 5, 1280, 720, seed=3, off=0, close=0)
+    frame = gallery.bgr.copy()
+    for i in (20, 24):  # E1 and E5 turn their cameras off
+        x, y, w, h = gallery.rects[i]
+        frame[y : y + h, x : x + w] = camera_off(gallery.names[i], w, h)
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    grid = find_tiles(gray)
+    assert grid is not None and [len(row) for row in grid.rows] == [5] * 5
+    assert [t for row in grid.rows for t in row] == list(gallery.rects)
+    call, lesson = SharedCall.from_model(), Lesson()
+    data_url = lambda bgr: "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(bgr, 85)).decode()  # noqa: E731
+    for n in range(4):
+        faces = call.take(data_url(frame), lesson, n / 2).faces
+    row_e = {gallery.tile_at(*centre(f.box)): f.seat for f in faces if f.box[1] > gallery.rects[20][1]}
+    assert row_e and all(seat == gallery.tile_name(i) for i, seat in row_e.items()), row_e
+    # A box across two tiles (the cascade's false box over a gap) is nobody's seat.
+    (ax, ay, aw, ah), (bx, _, _, _) = gallery.rects[0], gallery.rects[1]
+    across = (bx - aw // 3, ay + ah // 4, aw // 2, ah // 2)
+    assert grid.tile_of(across) is None and grid.tile_of((ax + 10, ay + 10, 40, 40)) == (0, 0)

@@ -203,3 +203,38 @@ def test_a_gallery_that_reflows_before_it_has_held_is_relearnt_but_not_told():
         tiles = seats.assign(gallery(4, 4, seed=t), t / 2)
     assert seats.layout.shape == (4, 4) and len(set(names(tiles))) == 16
     assert seats.reflows == []  # 5x5 held for 3 s only: no note; see SeatMap.reflowed
+
+
+def _grid(rows: int, cols: int, width: int = 1280, height: int = 720, last: int | None = None):
+    from fer.classroom.tiles import TileGrid
+
+    w, h = width // cols, height // rows
+    counts = [cols] * (rows - 1) + [last or cols]
+    return TileGrid(
+        tuple(
+            tuple(((cols - n) * w // 2 + c * w + 2, r * h + 2, w - 4, h - 4) for c in range(n))
+            for r, n in enumerate(counts)
+        )
+    )
+
+
+def test_seats_from_the_pictures_tiles():
+    seats = SeatMap()
+    grid = _grid(5, 5, last=3)
+    inside = [(x + w // 3, y + h // 4, h // 2, h // 2) for row in grid.rows for x, y, w, h in row]
+    across = (grid.rows[0][0][0] + grid.rows[0][0][2] - 20, 30, 60, 60)  # over the gap between A1 and A2
+    tiles = seats.assign([*inside, across], 0.0, grid)
+    names = [t.name if t else None for t in tiles]
+    assert names[:5] == ["A1", "A2", "A3", "A4", "A5"] and names[20:23] == ["E1", "E2", "E3"] and names[-1] is None
+    # A frame or two without the grid (a menu over the call): the grid holds.
+    assert [t.name for t in seats.assign(inside[:2], 0.5, None)] == ["A1", "A2"]
+    # The same tiles moved (the window resized): the same seats, no reflow, no new seats.
+    moved = _grid(5, 5, 1270, 715, last=3)
+    seats.assign(inside[:1], 1.0, moved)
+    assert seats.reflows == [] and seats.relearnt == 0
+    # Another grid: taken when two frames show it, told as a reflow with both shapes.
+    four = _grid(4, 4)
+    seats.assign([], 2.0, four)
+    assert seats.reflows == [] and seats.grid.shape == (5, 5)
+    seats.assign([], 2.5, four)
+    assert [(r.before, r.after) for r in seats.reflows] == [((5, 5), (4, 4))] and seats.relearnt == 1

@@ -15,10 +15,12 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import cv2
 import numpy as np
 
 from fer.classroom.lesson import Lesson
 from fer.classroom.snapshot import LessonSnapshot
+from fer.classroom.tiles import find_tiles
 from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, gallery_detector
 from fer.faces import Face
 from fer.media import encode_jpeg, read_jpeg_data_url
@@ -66,7 +68,8 @@ class SharedCall:
         started = time.perf_counter()
         bgr = read_jpeg_data_url(jpeg)
         t = (datetime.now(UTC) - lesson.started).total_seconds() if t is None else t
-        faces = lesson.add(self.analyzer.analyze(bgr), t)
+        grid = find_tiles(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))  # the gallery's tiles, from the pixels
+        faces = lesson.add(self.analyzer.analyze(bgr), t, grid)
         view = encode_jpeg(draw_seats(bgr, faces, VIEW_WIDTH, TAG_PX, frozenset(lesson.flagged()), lesson.names_now()))
         return CallFrame(faces, view, (bgr.shape[1], bgr.shape[0]), 1000 * (time.perf_counter() - started))
 

@@ -20,6 +20,7 @@ from fer.classroom.attention import AttentionConfig, Readings
 from fer.classroom.layout import Layout, seat_key
 from fer.classroom.seats import SeatMap
 from fer.classroom.snapshot import LessonSnapshot, Moment, Reason, SeatMinute, SeatState
+from fer.classroom.tiles import TileGrid
 from fer.faces import Face, blend, mean_shares
 from fer.labels import LABELS
 from fer.video.headline import CalmHeadline
@@ -100,11 +101,12 @@ class Lesson:
         """A lesson analysed from the recording ``name``, in the recording's time."""
         return cls(started=RECORDING_START, attention=attention, source=name)
 
-    def add(self, faces: list[Face], t: float) -> list[Face]:
-        """Add one analysed frame's faces, seen ``t`` seconds into the lesson; the faces with their seats."""
+    def add(self, faces: list[Face], t: float, grid: TileGrid | None = None) -> list[Face]:
+        """Add one analysed frame's faces, seen ``t`` seconds into the lesson; the faces with their seats.
+        ``grid``: the gallery's tiles as the frame shows them, if it does (:func:`fer.classroom.tiles.find_tiles`)."""
         with self._lock:
             relearnt = self.seat_map.relearnt
-            tiles = self.seat_map.assign([f.box for f in faces], t)
+            tiles = self.seat_map.assign([f.box for f in faces], t, grid)
             if self.seat_map.relearnt > relearnt:  # told as a reflow or not (faces that are no gallery)
                 # A new layout: the old seats are gone, none is left as a ghost, and no name is put on
                 # another student (a name follows a face only where a face can be told again: not yet).

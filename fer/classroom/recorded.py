@@ -18,6 +18,7 @@ import numpy as np
 
 from fer.classroom.layout import Layout
 from fer.classroom.lesson import Lesson
+from fer.classroom.tiles import find_tiles
 from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, StreamConfig, gallery_detector
 from fer.faces import Face
 from fer.labels import LABELS
@@ -92,9 +93,13 @@ def analyze_recording(
     analysed until then stays in ``lesson``. ``on_sample(result, sample)`` sees each sampled frame
     while it is in memory (for previews)."""
     empty = EmptySeats(analyzer, cooldown=max(1, round(EMPTY_SEARCH_S / reader.every_s)))
+    grid, looked = None, False
     for sample in reader:
         gray = sample.gray
-        faces = lesson.add(analyzer.analyze(gray), sample.time_s)
+        found = analyzer.analyze(gray)
+        if analyzer.searched_last or not looked:  # the tiles are read again with each whole search
+            grid, looked = find_tiles(gray), True
+        faces = lesson.add(found, sample.time_s, grid)
         result = FrameResult(sample.index, sample.time_s, faces, seated=True)
         layout = lesson.layout_now()
         if faces and layout is None:

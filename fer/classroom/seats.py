@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fer.classroom.layout import Layout, Tile, centre
+from fer.classroom.tiles import TileGrid
 from fer.faces import Box
 
 LEARN_FRAMES = 3  # frames of face centres a layout is learnt from; a tile needs a face in most of them
@@ -48,13 +49,21 @@ class SeatMap:
         self.layout: Layout | None = None
         self.reflows: list[Reflow] = []  # the gallery's changes: see reflowed()
         self.relearnt = 0  # times the layout was learnt afresh, told as a reflow or not: seats are new each time
+        self.grid: TileGrid | None = None  # the gallery's tiles as the picture shows them, while it does
+        self._new_grid: TileGrid | None = None  # a different grid seen once: taken when the next frame shows it too
+        self._no_grid = 0  # frames in a row that showed no grid
         self._since = 0.0  # when the layout was learnt
         self._recent: deque[list[Box]] = deque(maxlen=STRAY_FRAMES)
         self._misfit_frames = 0  # frames in a row that looked reflowed
         self._strays: deque[list[tuple[float, float]]] = deque(maxlen=STRAY_FRAMES)  # misfit centres per frame
 
-    def assign(self, boxes: Sequence[Box], time_s: float) -> list[Tile | None]:
-        """The tile of each of this frame's boxes (None for a box that fits no tile yet)."""
+    def assign(self, boxes: Sequence[Box], time_s: float, grid: TileGrid | None = None) -> list[Tile | None]:
+        """The tile of each of this frame's boxes (None for a box that fits no tile yet). ``grid``: the
+        tiles the frame shows (:func:`fer.classroom.tiles.find_tiles`), where it shows a gallery."""
+        self._no_grid = 0 if grid is not None else self._no_grid + 1
+        if grid is not None or (self.grid is not None and self._no_grid < MISFIT_FRAMES):
+            return self._assign_by_grid(boxes, time_s, grid or self.grid)
+        self.grid = None  # the picture has shown no gallery for a while: seats from where faces are
         self._recent.append(list(boxes))
         if self.layout is None:
             with_faces = [frame for frame in self._recent if frame]
@@ -84,6 +93,26 @@ class SeatMap:
                 self.relearnt += 1
                 tiles = self.layout.assign(boxes)
         return tiles
+
+    def _assign_by_grid(self, boxes: Sequence[Box], time_s: float, grid: TileGrid) -> list[Tile | None]:
+        """Seats from the tiles the picture shows: every tile is a seat, a face's seat is the tile that
+        holds its box, and a box across two tiles (or in none) has no seat. A new grid is taken when two
+        frames in a row show it; it is a reflow, told with both grids' shapes, when it replaces a grid."""
+        if self.grid is not None and [len(r) for r in grid.rows] == [len(r) for r in self.grid.rows]:
+            self.grid, self.layout = grid, grid_layout(grid)  # the same tiles, moved (a resized window): same seats
+        elif not grid.same_as(self.grid):
+            if not grid.same_as(self._new_grid) and self.grid is not None:
+                self._new_grid, grid = grid, self.grid  # one frame of it could be a glitch: the old grid holds
+            else:
+                if self.grid is not None:
+                    self.reflows.append(Reflow(time_s, self.grid.shape, grid.shape))
+                if self.layout is not None:
+                    self.relearnt += 1
+                self.grid, self._new_grid, self._since = grid, None, time_s
+                self.layout = grid_layout(grid)
+                self._recent.clear()
+        by_place = {(t.row, t.col): t for t in self.layout.tiles}
+        return [by_place.get(grid.tile_of(box)) for box in boxes]
 
     def reflowed(self, layout: Layout, time_s: float) -> bool:
         """Whether the layout being replaced by ``layout`` at ``time_s`` is a gallery's reflow, to
@@ -119,3 +148,12 @@ class SeatMap:
             all(np.min(np.linalg.norm(np.array(frame) - spot, axis=1)) <= reach for frame in self._strays)
             for spot in latest
         )
+
+
+def grid_layout(grid: TileGrid) -> Layout:
+    """The layout of a grid's tiles: each tile a seat named by its row and its place in the row."""
+    tiles = tuple(
+        Tile(r, c, x + w / 2, y + h / 2) for r, row in enumerate(grid.rows) for c, (x, y, w, h) in enumerate(row)
+    )
+    face_side = 0.45 * float(np.median([h for row in grid.rows for _, _, _, h in row]))
+    return Layout(tiles, face_side)

@@ -87,8 +87,13 @@ def test_every_face_of_the_gallery_is_found_and_seated(gallery_25, gallery_49):
 def test_a_still_gallery_keeps_its_seats_and_its_headline(gallery_25):
     samples = gallery_25["samples"]
     assert len(samples) >= 50
-    assert len({s["headline"] for s in samples}) == 1, Counter(s["headline"] for s in samples)
-    assert samples[0]["headline"].startswith(("24 faces", "25 faces"))
+    # The line does not flicker: it changes at most once, when the singer in the video's tile (a face the
+    # cascade finds only when he faces the camera, seated in its tile when it does) has not been seen for
+    # 30 s; the 24 photos count throughout.
+    lines = [s["headline"] for s in samples]
+    changes = sum(a != b for a, b in zip(lines, lines[1:], strict=False))
+    assert changes <= 1, Counter(lines)
+    assert all(line.startswith(("24 faces", "25 faces")) for line in lines), Counter(lines)
     frames = sorted(gallery_25["seats"].values())
     median = frames[len(frames) // 2]
     # No seat was renamed or moved: each photo's seat saw its face in nearly every frame (the

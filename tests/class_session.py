@@ -128,6 +128,8 @@ def drive(args, downloads: Path, result: dict) -> None:
             read.click()
             app.wait_for_function("!document.body.innerText.includes('Article 5(1)(f)')", polling=100, timeout=30_000)
             share = app.get_by_role("button", name="Share the call")
+            # The page's run after the notice may leave the old share button a moment: one button, then click.
+            wait_for(lambda: share.count() == 1, 90, 0.1)
             share.wait_for(timeout=90_000)
             clicked = time.monotonic()
             share.click()
@@ -151,6 +153,7 @@ def drive(args, downloads: Path, result: dict) -> None:
             report = page.download("Download the lesson report (HTML)")
             result["report_seat_rows"] = len(re.findall(r"<tr><td>[A-Z]+\d+</td><td>\d\d:\d\d:\d\d", report))
             result["report_has_gallery_changes"] = "Gallery changes" in report
+            result["report_gallery_changes"] = re.findall(r"<li>[^<]*the gallery changed[^<]*</li>", report)
 
             if args.reflow:
                 call.evaluate("([r, c]) => setLayout(r, c)", args.reflow)
@@ -188,7 +191,12 @@ def drive(args, downloads: Path, result: dict) -> None:
             # Share again, switch to another mode and back: stopped, no stale faces.
             app.get_by_role("button", name="Share the call").click()
             wait_for(lambda: page.faces() > 0, 60)
-            app.get_by_text("Photo", exact=True).click()
+            # The click's run can be lost in a race with the share panel's runs (the browser keeps the page):
+            # click again until the photo page shows, as a teacher would.
+            for _ in range(3):
+                app.get_by_text("Photo", exact=True).click()
+                if wait_for(lambda: app.get_by_text("A photo (").count() > 0, 15):
+                    break
             app.get_by_text("A photo (").wait_for(timeout=30_000)
             app.get_by_text("Class", exact=True).click()
             app.get_by_text("Faces in view").first.wait_for(timeout=60_000)

@@ -100,7 +100,7 @@ def test_a_still_gallery_keeps_its_seats_and_its_headline(gallery_25):
     # singer's seat, in the video's tile, only when he faces the camera).
     photos = [n for n in frames if n >= median / 2]
     assert len(photos) >= 24 and min(photos) >= 0.9 * median
-    assert not gallery_25["report_has_gallery_changes"]
+    assert not gallery_25["report_has_gallery_changes"], gallery_25["report_gallery_changes"]
 
 
 def test_the_report_and_csvs_have_one_row_per_seat(gallery_25):

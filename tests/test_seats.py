@@ -238,3 +238,15 @@ def test_seats_from_the_pictures_tiles():
     assert seats.reflows == [] and seats.grid.shape == (5, 5)
     seats.assign([], 2.5, four)
     assert [(r.before, r.after) for r in seats.reflows] == [((5, 5), (4, 4))] and seats.relearnt == 1
+
+
+def test_a_tile_too_dark_to_read_for_a_frame_is_no_reflow():
+    seats = SeatMap()
+    full, short = _grid(5, 5), _grid(5, 5, last=4)
+    from fer.classroom.tiles import TileGrid
+
+    dark = TileGrid((*full.rows[:4], full.rows[4][:2] + full.rows[4][3:]))  # E3's picture as dark as the gaps
+    for t in range(6):
+        seats.assign([], t / 2, dark if t % 2 else full)
+    assert seats.reflows == [] and seats.grid == full and seats.relearnt == 0
+    assert not short.overlaps(full)  # a centred short row is another gallery, not a tile less

@@ -46,6 +46,7 @@ class Share:
     captured: tuple[int, int] | None = None  # size of the shared window before any shrinking
     message: str | None = None  # the latest problem with a frame
     stopped: bool = True
+    generation: int = -1  # the share generation of the latest frame: shown only while it is the page's
 
 
 def leave_class() -> None:
@@ -105,6 +106,7 @@ def take_frame(share: Share, lesson: Lesson, payload: dict) -> None:
     except MediaError as err:
         share.message = f"Skipped a frame: {err}."
         return
+    share.generation = payload.get("generation", -1)
     captured = payload.get("captured")
     share.captured = tuple(captured) if isinstance(captured, list) and len(captured) == 2 else None
     share.last_frame = time.monotonic()
@@ -173,7 +175,7 @@ def share_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
     if time.monotonic() - share.last_frame > max(STALE_FRAMES / fps, STALE_S):
         share.stopped = True
     code, lesson = current_lesson(store)
-    show_share(share, code, lesson, fps)
+    show_share(share, code, lesson, fps, generation)
     if lesson is not None and downloads_need_drawing(code, sharing=not share.stopped):
         st.rerun()
 
@@ -195,12 +197,13 @@ def downloads_need_drawing(code: str, sharing: bool) -> bool:
     return True
 
 
-def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float) -> None:
+def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float, generation: int) -> None:
     if "class_error" in st.session_state:
         st.error(st.session_state.pop("class_error"))
     if share.message:
         st.warning(share.message)
-    frame = None if share.stopped else share.latest
+    # A frame of an earlier share (one the page left for another mode, analysed as it left) is not shown.
+    frame = None if share.stopped or share.generation != generation else share.latest
     snapshot = lesson.snapshot() if lesson is not None else None
     # One screen beside the call (a 1280x720 window): the view, and beside it the line, the count and
     # who may want a check-in; the timeline and the seats below.

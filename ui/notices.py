@@ -46,9 +46,13 @@ def read_notice() -> None:
 def class_notices() -> None:
     """The notice until the teacher has read it in this browser session; the chat message and the privacy
     text always, folded in the sidebar (the page itself is kept for the call's view)."""
+    # One container whether or not the notice is in it: the share panel below keeps its place on the page
+    # (a fragment that moves when elements above it come and go leaves its old copy behind a while).
+    notice = st.container()
     if not st.session_state.get("notice_read"):
-        st.info(FIRST_RUN)
-        st.button("I have read this", key="notice_button", on_click=read_notice)
+        with notice:
+            st.info(FIRST_RUN)
+            st.button("I have read this", key="notice_button", on_click=read_notice)
     with st.sidebar.expander("A message for the call's chat (tell the class before you share)"):
         st.code(CHAT_TEXT, language=None, wrap_lines=True)
     with st.sidebar.expander("Privacy: what is analysed and what is kept (to show the class)"):

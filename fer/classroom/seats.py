@@ -52,6 +52,7 @@ class SeatMap:
         self.grid: TileGrid | None = None  # the gallery's tiles as the picture shows them, while it does
         self._new_grid: TileGrid | None = None  # a different grid seen once: taken when the next frame shows it too
         self._no_grid = 0  # frames in a row that showed no grid
+        self._grid_seen = False  # whether the picture has shown the gallery's tiles: then only they tell reflows
         self._since = 0.0  # when the layout was learnt
         self._recent: deque[list[Box]] = deque(maxlen=STRAY_FRAMES)
         self._misfit_frames = 0  # frames in a row that looked reflowed
@@ -87,7 +88,7 @@ class SeatMap:
                 self.layout = joined
                 tiles = self.layout.assign(boxes)
             elif not layout.same_as(self.layout):  # a stray that makes no tile of its own changes nothing
-                if self.reflowed(layout, time_s):
+                if self.reflowed(layout, time_s) and not self._grid_seen:  # once the picture showed tiles, it tells
                     self.reflows.append(Reflow(time_s, self.layout.shape, layout.shape))
                 self.layout, self._since = layout, time_s
                 self.relearnt += 1
@@ -98,7 +99,13 @@ class SeatMap:
         """Seats from the tiles the picture shows: every tile is a seat, a face's seat is the tile that
         holds its box, and a box across two tiles (or in none) has no seat. A new grid is taken when two
         frames in a row show it; it is a reflow, told with both grids' shapes, when it replaces a grid."""
-        if self.grid is not None and [len(r) for r in grid.rows] == [len(r) for r in self.grid.rows]:
+        if self.grid is not None and grid.same_tiles(self.grid) and grid.count <= self.grid.count:
+            grid = self.grid  # a tile too dark to tell from the background this frame: the grid holds
+        elif self.grid is not None and grid.same_tiles(self.grid) and grid.count > self.grid.count:
+            # A tile that was too dark to read before: the grid grows (its seats are named afresh, untold).
+            self.grid, self.layout, self._since = grid, grid_layout(grid), time_s
+            self.relearnt += 1
+        elif self.grid is not None and [len(r) for r in grid.rows] == [len(r) for r in self.grid.rows]:
             self.grid, self.layout = grid, grid_layout(grid)  # the same tiles, moved (a resized window): same seats
         elif not grid.same_as(self.grid):
             if not grid.same_as(self._new_grid) and self.grid is not None:
@@ -110,6 +117,7 @@ class SeatMap:
                     self.relearnt += 1
                 self.grid, self._new_grid, self._since = grid, None, time_s
                 self.layout = grid_layout(grid)
+                self._grid_seen = True
                 self._recent.clear()
         by_place = {(t.row, t.col): t for t in self.layout.tiles}
         return [by_place.get(grid.tile_of(box)) for box in boxes]

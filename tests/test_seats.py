@@ -249,4 +249,4 @@ def test_a_tile_too_dark_to_read_for_a_frame_is_no_reflow():
     for t in range(6):
         seats.assign([], t / 2, dark if t % 2 else full)
     assert seats.reflows == [] and seats.grid == full and seats.relearnt == 0
-    assert not short.overlaps(full)  # a centred short row is another gallery, not a tile less
+    assert short.same_tiles(full) and not _grid(4, 4).same_tiles(full)  # a tile less, not another gallery

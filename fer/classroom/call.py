@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import cv2
 import numpy as np
 
 from fer.classroom.lesson import Lesson
@@ -26,6 +25,7 @@ from fer.faces import Face
 from fer.media import encode_jpeg, read_jpeg_data_url
 from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import ModelFiles
+from fer.recognition.preprocessing import to_gray
 from fer.video.overlay import draw_seats
 
 VIEW_WIDTH = 1200  # the annotated view is made at most this wide: about the width the page shows it at
@@ -68,8 +68,8 @@ class SharedCall:
         started = time.perf_counter()
         bgr = read_jpeg_data_url(jpeg)
         t = (datetime.now(UTC) - lesson.started).total_seconds() if t is None else t
-        grid = find_tiles(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))  # the gallery's tiles, from the pixels
-        faces = lesson.add(self.analyzer.analyze(bgr), t, grid)
+        gray = to_gray(bgr)  # once: the tiles and the faces are both read from it
+        faces = lesson.add(self.analyzer.analyze(gray), t, find_tiles(gray))
         view = encode_jpeg(draw_seats(bgr, faces, VIEW_WIDTH, TAG_PX, frozenset(lesson.flagged()), lesson.names_now()))
         return CallFrame(faces, view, (bgr.shape[1], bgr.shape[0]), 1000 * (time.perf_counter() - started))
 

@@ -64,16 +64,6 @@ class TileGrid:
         (w, h), (ow, oh) = self.tile_size, other.tile_size
         return len(self.rows) == len(other.rows) and abs(w - ow) <= tolerance * w and abs(h - oh) <= tolerance * h
 
-    def overlaps(self, other: TileGrid, tolerance_px: int = 6) -> bool:
-        """Whether ``other`` is this grid with a tile more or less: every tile of the smaller one where a
-        tile of the larger one is. A tile whose picture is as dark as the background (a dark room) can
-        vanish from one frame's reading; a reflow changes the tiles' size and places."""
-        small, large = sorted(([t for row in g.rows for t in row] for g in (self, other)), key=len)
-        if not small or len(large) - len(small) > 2:
-            return False
-        large = np.array(large)
-        return all(np.abs(large - np.array(t)).max(axis=1).min() <= tolerance_px for t in small)
-
     def tile_of(self, box: Box) -> tuple[int, int] | None:
         """``(row, column)`` of the tile that holds ``box``; None for a box in no tile or across tiles."""
         x, y, w, h = box

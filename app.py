@@ -14,7 +14,7 @@ import streamlit as st
 
 from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import ModelError, ModelFiles, read_model_files
-from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, leave_class
+from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, guard_mode_switch, leave_class
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
 from ui.webcam import live_page, session_object
@@ -39,7 +39,7 @@ def main() -> None:
             "Restore the files in model/ (for example with `git checkout model/`) and reload."
         )
         st.stop()
-    mode = st.sidebar.radio("Mode", MODES, horizontal=True, key="mode")
+    mode = st.sidebar.radio("Mode", MODES, horizontal=True, key="mode", on_change=guard_mode_switch)
     if mode == CLASS_MODE:
         detector = detector_settings(CLASS_MIN_FACE)
         class_page(files, detector, class_rate())

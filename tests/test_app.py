@@ -204,3 +204,45 @@ def test_the_class_page_says_what_it_estimates_and_where_it_may_be_used_until_re
     assert not any("Article 5(1)(f)" in i.value for i in at.info)
     at.run()  # and it stays read for the browser session
     assert not any("Article 5(1)(f)" in i.value for i in at.info) and not at.exception
+
+
+def test_switching_mode_while_sharing_asks_first_and_keeps_the_lesson():
+    import time
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    share = at.session_state["class_share"]
+    share.stopped, share.last_frame = False, time.monotonic()  # as if frames were arriving
+    at.sidebar.radio(key="mode").set_value("Photo").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="mode").value == "Class"  # not switched yet: asked
+    assert any("Switching to **Photo** stops sharing the call" in w.value for w in at.warning)
+    at.button(key="keep_sharing").click().run()
+    assert at.sidebar.radio(key="mode").value == "Class" and not any("Switching to" in w.value for w in at.warning)
+    share.stopped, share.last_frame = False, time.monotonic()
+    at.sidebar.radio(key="mode").set_value("Photo").run()
+    at.button(key="switch_mode").click().run()
+    assert at.sidebar.radio(key="mode").value == "Photo" and not at.exception
+    # Not sharing: a switch is taken at once.
+    at.sidebar.radio(key="mode").set_value("Class").run()
+    at.sidebar.radio(key="mode").set_value("Video").run()
+    assert at.sidebar.radio(key="mode").value == "Video"
+
+
+def test_a_second_tab_sees_the_lesson_live_and_a_stopped_one_says_how_to_go_on():
+    from datetime import UTC, datetime, timedelta
+
+    from helpers import grid_boxes, make_face
+
+    from fer.classroom.lesson import Lesson
+    from ui.classroom import shared_lately, stopped_text
+
+    lesson = Lesson(datetime.now(UTC) - timedelta(seconds=60))
+    assert not shared_lately(lesson.snapshot(), 2.0) and "Press **Share the call**" in stopped_text(None)
+    lesson.add([make_face(b, "happy", 0.8) for b in grid_boxes(2, 2)], 59.0)
+    assert shared_lately(lesson.snapshot(), 2.0)  # a frame a second ago, from another tab
+    old = Lesson(datetime.now(UTC) - timedelta(minutes=30))
+    old.add([make_face(b, "happy", 0.8) for b in grid_boxes(2, 2)], 60.0)
+    assert not shared_lately(old.snapshot(), 2.0)
+    assert "Sharing stopped at" in stopped_text(old.snapshot()) and "go on with this lesson" in stopped_text(
+        old.snapshot()
+    )

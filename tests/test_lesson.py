@@ -207,3 +207,24 @@ def test_names_the_teacher_types_stay_with_the_lesson_and_leave_it_only_when_cho
     # A reflow: new seats, and no name is carried onto another student.
     feed(lesson, grid_boxes(4, 4), lambda i: "happy", 10, start=t)
     assert lesson.snapshot().names == {} and len(lesson.snapshot().reflows) == 1
+
+
+def test_every_tile_of_the_pictures_grid_is_a_seat_a_face_seen_or_not():
+    from fer.classroom.tiles import TileGrid
+
+    w, h = 1280 // 3, 720 // 3
+    grid = TileGrid(tuple(tuple((c * w + 2, r * h + 2, w - 4, h - 4) for c in range(3)) for r in range(3)))
+    faces_at = [(x + w // 3, y + h // 4, h // 2, h // 2) for row in grid.rows for x, y, _, _ in row]
+    lesson = Lesson(START, attention=AttentionConfig(absent_s=20))
+    seen = faces_at[:4] + faces_at[5:8]  # B2 (camera off) and C3 (a face the cascade never finds): no face
+    for n in range(80):
+        lesson.add([make_face(b, "neutral", 0.8) for b in seen], n / 2, grid)
+    snapshot = lesson.snapshot()
+    assert len(snapshot.seats) == 7
+    away = {a.seat: a for a in snapshot.away}
+    assert set(away) == {"B2", "C3"} and away["B2"].start_s == 0.0 and away["B2"].for_s == pytest.approx(39.5)
+    assert lesson.seat_names() == ["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3"]
+    lesson.name_seat("B2", "Ben")  # the teacher can name a student whose camera is off
+    assert lesson.names_now() == {"B2": "Ben"}
+    with pytest.raises(ValueError, match="no seat 'D1'"):
+        lesson.name_seat("D1", "Dana")

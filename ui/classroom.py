@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import streamlit as st
@@ -11,6 +12,7 @@ import streamlit as st
 from fer.classroom.call import CallFrame, SharedCall, call_headline, small_faces_warning
 from fer.classroom.lesson import Lesson
 from fer.classroom.lesson_store import LessonStore, StoreFull
+from fer.classroom.snapshot import LessonSnapshot
 from fer.config import GALLERY_DETECTOR, DetectorConfig
 from fer.labels import LABELS
 from fer.media import SHARED_MAX_SIDE, MediaError
@@ -58,6 +60,35 @@ def leave_class() -> None:
         share.stopped, share.latest = True, None
     # A new share generation: the share button, shown again, ends the browser's capture.
     st.session_state["share_generation"] = st.session_state.get("share_generation", 0) + 1
+
+
+def guard_mode_switch() -> None:
+    """The mode selector's callback: while the call is shared, another mode is only asked for, not taken
+    (:func:`mode_switch_question` asks the teacher first)."""
+    share = st.session_state.get("class_share")
+    chosen = st.session_state.get("mode")
+    if chosen != CLASS_MODE and st.session_state.get("class_on_page") and share is not None and not share.stopped:
+        st.session_state["mode"] = CLASS_MODE
+        st.session_state["mode_asked"] = chosen
+
+
+def mode_switch_question() -> None:
+    """Asks before a mode switch stops the share: switch (sharing stops, the lesson is kept) or keep sharing."""
+    chosen = st.session_state.get("mode_asked")
+    if not chosen:
+        return
+
+    def switch() -> None:
+        st.session_state["mode"] = st.session_state.pop("mode_asked")
+
+    with st.container(border=True):
+        st.warning(
+            f"Switching to **{chosen}** stops sharing the call. The lesson is kept: come back to **Class** "
+            "and press **Share the call** to go on with it."
+        )
+        yes, no = st.columns(2)
+        yes.button(f"Stop sharing and switch to {chosen}", on_click=switch, key="switch_mode")
+        no.button("Keep sharing", on_click=lambda: st.session_state.pop("mode_asked", None), key="keep_sharing")
 
 
 def share_state(files: ModelFiles, detector: DetectorConfig) -> Share:
@@ -121,6 +152,7 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
         "**B3** and an estimated expression; the class's mood is kept for the lesson's report."
     )
     class_notices()
+    mode_switch_question()
     store = lesson_store()
     code, lesson = current_lesson(store)
     if code and lesson is None:
@@ -205,18 +237,21 @@ def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float
     # A frame of an earlier share (one the page left for another mode, analysed as it left) is not shown.
     frame = None if share.stopped or share.generation != generation else share.latest
     snapshot = lesson.snapshot() if lesson is not None else None
+    # The lesson shared from another tab or window (a second tab on the lesson's link): live, without its view.
+    elsewhere = frame is None and snapshot is not None and shared_lately(snapshot, fps)
+    live = frame is not None or elsewhere
     # One screen beside the call (a 1280x720 window): the view, and beside it the line, the count and
     # who may want a check-in; the timeline and the seats below.
     view, side = st.columns([3, 2], gap="medium")
     with side:
-        st.subheader(call_headline(frame, snapshot) if frame else "Stopped")
+        st.subheader(call_headline(frame, snapshot) if frame else snapshot.line if elsewhere else "Stopped")
         # The line's own count (the lesson's seats with a face seen lately); while the seats are being
         # learnt, the line says what was found, and so does this.
         learning = snapshot is None or (not snapshot.seats and frame is not None and frame.faces)
-        st.metric("Faces in view", (len(frame.faces) if learning else snapshot.faces) if frame else 0)
+        st.metric("Faces in view", (len(frame.faces) if learning else snapshot.faces) if live else 0)
         if snapshot is not None:
-            attention_list(snapshot, live=frame is not None)
-            shares = snapshot.shares_now if frame else np.zeros(len(LABELS))
+            attention_list(snapshot, live=live)
+            shares = snapshot.shares_now if live else np.zeros(len(LABELS))
             distribution_chart(shares, "share of the faces in view", height=150)
     with view:
         if frame:
@@ -224,13 +259,37 @@ def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float
             small = small_faces_warning(frame)
             if small:
                 st.warning(small)
+        elif elsewhere:
+            st.info(
+                "This lesson is being shared from another tab or window: its numbers show here as they come; "
+                "the annotated view shows only where the call is shared."
+            )
         else:
-            st.info("Stopped: no faces in view. Press **Share the call** and pick the call's window.")
+            st.info(stopped_text(snapshot))
     if snapshot is None:
         return
     reflow_notes(snapshot, latest_only=True)
     clock_timeline(snapshot)
     seats_table(snapshot)
+
+
+def shared_lately(lesson: LessonSnapshot, fps: float) -> bool:
+    """Whether a frame of ``lesson`` (a live one, not a recording's) arrived lately, from any tab."""
+    if lesson.source is not None or not lesson.frames:
+        return False
+    age = (datetime.now(UTC) - lesson.started).total_seconds() - lesson.latest_s
+    return age <= max(STALE_FRAMES / fps, STALE_S)
+
+
+def stopped_text(lesson: LessonSnapshot | None) -> str:
+    """What the view says while nothing is shared: how to start, or how to go on with the lesson."""
+    if lesson is None or not lesson.frames:
+        return "Stopped: no faces in view. Press **Share the call** and pick the call's window."
+    return (
+        f"Sharing stopped at {lesson.clock(lesson.latest_s):%H:%M} (the page was reloaded, another mode was "
+        "chosen, or the browser stopped sharing). Press **Share the call** and pick the call's window to go on "
+        "with this lesson; the time in between counts as a pause."
+    )
 
 
 def received_caption(frame: CallFrame, captured: tuple[int, int] | None, fps: float) -> str:

@@ -85,6 +85,11 @@ def seats_table(lesson: LessonSnapshot) -> None:
             }
             for s in lesson.seats
         ]
+        + [  # every tile is a seat: those whose face has not been seen since the tiles were learnt
+            {"seat": a.seat, "mood": "no face yet", "on camera": "0 s", "last seen": "not yet"}
+            for a in lesson.away
+            if a.seat not in {s.name for s in lesson.seats}
+        ]
     )
     st.dataframe(table, hide_index=True, width="stretch")
 
@@ -120,7 +125,7 @@ def reflow_notes(lesson: LessonSnapshot, latest_only: bool = False) -> None:
 
 def seat_names(lesson: Lesson) -> bool:
     """The teacher's names for seats (kept with this lesson only), and whether the downloads carry them."""
-    seats = [s.name for s in lesson.snapshot().seats]
+    seats = lesson.seat_names()
     if not seats:
         return False
     with st.expander("Names for seats (optional: kept with this lesson only, never in the downloads unless you say)"):

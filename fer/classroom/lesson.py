@@ -221,8 +221,14 @@ class Lesson:
 
     def _attention(self, seats: list[_Seat], reason: Reason) -> tuple[Moment, ...]:
         """The seats flagged for a check-in (``Reason.NEGATIVE``), or without a face now (``Reason.NO_FACE``),
-        since when; the longest first."""
+        since when; the longest first. Every tile of the gallery is a seat: one whose face has not been
+        seen since the tiles were learnt (a camera off from the start) has had no face since then."""
         now, found = self.latest_s, []
+        if reason is Reason.NO_FACE:
+            since = self.seat_map.since
+            for name in self._empty_tiles():
+                if self._watched(since, now) >= self.attention.absent_s:
+                    found.append(Moment(name, reason, since, now, "", self._watched(since, now)))
         for seat in seats:
             if reason is Reason.NO_FACE and self._watched(seat.last_seen, now) >= self.attention.absent_s:
                 found.append(Moment(seat.name, reason, seat.last_seen, now, "", self._watched(seat.last_seen, now)))
@@ -231,6 +237,16 @@ class Lesson:
                 found.append(Moment(seat.name, reason, since, now, seat.check_in, self._watched(since, now)))
         return tuple(sorted(found, key=lambda m: -m.for_s))
 
+    def _empty_tiles(self) -> list[str]:
+        """The gallery's tiles whose face has not been seen (in the layout's order)."""
+        layout = self.seat_map.layout
+        return [t.name for t in (layout.tiles if layout else ()) if t.name not in self.seats]
+
+    def seat_names(self) -> list[str]:
+        """Every seat of the gallery, with a face seen or not, row by row."""
+        with self._lock:
+            return sorted({*self.seats, *self._empty_tiles()}, key=seat_key)
+
     def name_seat(self, seat: str, name: str) -> None:
         """Give ``seat`` the name the teacher typed (an empty one takes it away). Raises ValueError, in words
         a teacher can read, for a seat the gallery does not have or a name that is not a short line of text."""
@@ -238,7 +254,7 @@ class Lesson:
         if len(name) > MAX_NAME or not name.isprintable():
             raise ValueError(f"a name is one line of at most {MAX_NAME} characters")
         with self._lock:
-            if seat not in self.seats:
+            if seat not in self.seats and seat not in self._empty_tiles():
                 raise ValueError(f"the gallery has no seat {seat!r} now")
             if name:
                 self.names[seat] = name

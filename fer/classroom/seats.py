@@ -53,7 +53,7 @@ class SeatMap:
         self._new_grid: TileGrid | None = None  # a different grid seen once: taken when the next frame shows it too
         self._no_grid = 0  # frames in a row that showed no grid
         self._grid_seen = False  # whether the picture has shown the gallery's tiles: then only they tell reflows
-        self._since = 0.0  # when the layout was learnt
+        self.since = 0.0  # when the layout was learnt
         self._recent: deque[list[Box]] = deque(maxlen=STRAY_FRAMES)
         self._misfit_frames = 0  # frames in a row that looked reflowed
         self._strays: deque[list[tuple[float, float]]] = deque(maxlen=STRAY_FRAMES)  # misfit centres per frame
@@ -70,7 +70,7 @@ class SeatMap:
             with_faces = [frame for frame in self._recent if frame]
             if len(with_faces) < LEARN_FRAMES:
                 return [None] * len(boxes)
-            self.layout, self._since = Layout.learn(with_faces[-LEARN_FRAMES:]), time_s
+            self.layout, self.since = Layout.learn(with_faces[-LEARN_FRAMES:]), time_s
             return self.layout.assign(boxes)
         tiles, outside = self.layout.place(boxes)
         self._misfit_frames = self._misfit_frames + 1 if self._looks_reflowed(boxes, outside) else 0
@@ -90,7 +90,7 @@ class SeatMap:
             elif not layout.same_as(self.layout):  # a stray that makes no tile of its own changes nothing
                 if self.reflowed(layout, time_s) and not self._grid_seen:  # once the picture showed tiles, it tells
                     self.reflows.append(Reflow(time_s, self.layout.shape, layout.shape))
-                self.layout, self._since = layout, time_s
+                self.layout, self.since = layout, time_s
                 self.relearnt += 1
                 tiles = self.layout.assign(boxes)
         return tiles
@@ -103,7 +103,7 @@ class SeatMap:
             grid = self.grid  # a tile too dark to tell from the background this frame: the grid holds
         elif self.grid is not None and grid.same_tiles(self.grid) and grid.count > self.grid.count:
             # A tile that was too dark to read before: the grid grows (its seats are named afresh, untold).
-            self.grid, self.layout, self._since = grid, grid_layout(grid), time_s
+            self.grid, self.layout, self.since = grid, grid_layout(grid), time_s
             self.relearnt += 1
         elif self.grid is not None and [len(r) for r in grid.rows] == [len(r) for r in self.grid.rows]:
             self.grid, self.layout = grid, grid_layout(grid)  # the same tiles, moved (a resized window): same seats
@@ -115,7 +115,7 @@ class SeatMap:
                     self.reflows.append(Reflow(time_s, self.grid.shape, grid.shape))
                 if self.layout is not None:
                     self.relearnt += 1
-                self.grid, self._new_grid, self._since = grid, None, time_s
+                self.grid, self._new_grid, self.since = grid, None, time_s
                 self.layout = grid_layout(grid)
                 self._grid_seen = True
                 self._recent.clear()
@@ -134,7 +134,7 @@ class SeatMap:
         cost: a gallery that reflows again within :data:`GALLERY_HOLD_S` is relearnt untold.
         """
         return (
-            time_s - self._since >= GALLERY_HOLD_S and self.layout.looks_like_gallery() and layout.looks_like_gallery()
+            time_s - self.since >= GALLERY_HOLD_S and self.layout.looks_like_gallery() and layout.looks_like_gallery()
         )
 
     def _looks_reflowed(self, boxes: Sequence[Box], outside: list[bool]) -> bool:

@@ -228,3 +228,20 @@ def test_every_tile_of_the_pictures_grid_is_a_seat_a_face_seen_or_not():
     assert lesson.names_now() == {"B2": "Ben"}
     with pytest.raises(ValueError, match="no seat 'D1'"):
         lesson.name_seat("D1", "Dana")
+
+
+def test_a_flagged_seat_near_the_line_does_not_flicker():
+    config = AttentionConfig(window_s=20, observed_s=5, most=0.5, release=0.35)
+    sad = np.array([0.05, 0.05, 0.05, 0.05, 0.6, 0.1, 0.1])
+    neutral = np.roll(sad, 2)
+    readings, flags, on = Readings(config), [], False
+    for t in range(80):  # sad 6 of every 10 readings, then 4 of 10 (below `most`, above `release`), then 2 of 10
+        share = 6 if t < 30 else 4 if t < 60 else 2
+        readings.add(float(t), sad if t % 10 < share else neutral)
+        on = bool(readings.check_in(float(t), flagged=on))
+        flags.append(on)
+    assert flags[29] and all(flags[29:60])  # flagged, and held while the share stays above the release
+    assert not flags[-1] and flags[40:].count(True) > 0  # released once it falls below it
+    changes = sum(a != b for a, b in zip(flags, flags[1:], strict=False))
+    assert changes == 2  # on once, off once: no flicker
+    assert not Readings(config).check_in(0.0, flagged=True)  # no readings: nothing held

@@ -4,8 +4,10 @@ A face's reading in one frame is the model's calibrated probabilities. It counts
 when its likeliest emotion is angry, disgust, fear or sad with at least ``confident`` probability; a
 reading below that is *uncertain*, and says nothing either way. A seat is flagged when, over the last
 ``window_s`` seconds, its face was seen for at least ``observed_s`` and at least ``most`` of its
-readings were negative: "looked sad most of the last 4 min". A seat whose face is not seen is not a
-worry (camera off, away): it is counted apart, with each seat's time on camera.
+readings were negative: "looked sad most of the last 4 min". A flagged seat stays flagged until that
+share falls below ``release``, so that a seat near the line does not flicker on and off the list. A seat
+whose face is not seen is not a worry (camera off, away): it is counted apart, with each seat's time on
+camera.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class AttentionConfig:
     window_s: float = 240.0  # a seat is judged on its readings of this long ("the last 4 min")
     observed_s: float = 60.0  # ... of which its face was seen for at least this long
     most: float = 0.5  # ... and at least this share of them were confidently negative
+    release: float = 0.35  # a flagged seat is released when its share of negative readings falls below this
     confident: float = 0.5  # a reading whose likeliest emotion has less (calibrated) probability is uncertain
     absent_s: float = 30.0  # a seat whose face has not been seen for this long has no face now
     smoothing: float = 0.3  # weight of a frame's probabilities in a seat's mood
@@ -52,13 +55,14 @@ class Readings:
         self._last_seen = t
         self._frames.append((t, negative_reading(probabilities, self.config.confident)))
 
-    def check_in(self, now: float) -> str:
-        """The negative emotion the seat looked most of the window, if it should be flagged; else ""."""
+    def check_in(self, now: float, flagged: bool = False) -> str:
+        """The negative emotion the seat looked most of the window, if it should be flagged (``flagged``:
+        it is now, and is held down to ``release``); else ""."""
         while self._frames and self._frames[0][0] < now - self.config.window_s:
             self._frames.popleft()
         if len(self._frames) < 2 or self._frames[-1][0] - self._frames[0][0] < self.config.observed_s:
             return ""
         negative = [reading for _, reading in self._frames if reading != NOT_NEGATIVE]
-        if len(negative) < self.config.most * len(self._frames):
+        if len(negative) < (self.config.release if flagged else self.config.most) * len(self._frames):
             return ""
         return LABELS[Counter(negative).most_common(1)[0][0]]

@@ -102,7 +102,7 @@ def replay(runs: list[dict], config) -> dict:
             readings, on = Readings(config), False
             for t, probabilities in frames:
                 readings.add(t, probabilities)
-                now = bool(readings.check_in(t))
+                now = bool(readings.check_in(t, flagged=on))
                 if now and not on:
                     stretches += 1
                     falses += label not in NEGATIVE

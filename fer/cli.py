@@ -7,29 +7,31 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from fer.classroom.recorded import ROW_FIELDS, RecordedLesson, analyze_photo, face_rows
 from fer.classroom.report import SEAT_FIELDS, report_html, seat_minutes
+from fer.images import WORK_IMAGE_PIXELS, read_photo
 from fer.labels import INPUT_SHAPE
-from fer.media import MediaError, VideoReader, kind_of, read_image
+from fer.media import MediaError, VideoReader, kind_of
 from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import MODEL_DIR, ModelError, ModelFiles, read_model_files
 from fer.tables import FORMATS, RowWriter
 
-DESCRIPTION = """Find every face in photos and videos and recognise its emotion.
+DESCRIPTION = f"""Find every face in photos and videos and recognise its emotion.
 
 Writes one row per face per analysed frame: source, frame, time_s, face_id, seat, x, y, w, h,
-label, score and the probabilities p_angry ... p_neutral. A video is analysed as a recorded
-lesson: each face keeps its face_id for the whole video and gets a seat of the call's gallery
-(like B3). With --seats, writes instead one row per seat per minute of each video (the class
-page's seats CSV); with --report, the lesson's report as an HTML file. Directories are searched
-for photos (jpg, png, webp, ...) and videos (mp4, webm, mov, ...). A file that cannot be read
-is reported on stderr and the others are still processed; a video that breaks off keeps what
-was analysed before.
+label, score and the probabilities p_angry ... p_neutral; boxes are in the file's own pixels
+(a photo over {WORK_IMAGE_PIXELS / 1e6:g} megapixels is analysed reduced to that size). A video
+is analysed as a recorded lesson: each face keeps its face_id for the whole video and gets a
+seat of the call's gallery (like B3). With --seats, writes instead one row per seat per minute
+of each video (the class page's seats CSV); with --report, the lesson's report as an HTML file.
+Directories are searched for photos (jpg, png, webp, ...) and videos (mp4, webm, mov, ...). A
+file that cannot be read is reported on stderr and the others are still processed; a video
+that breaks off keeps what was analysed before.
 
 exit status: 0 all files analysed; 1 some could not be read; 2 usage error or unusable model."""
 
@@ -124,13 +126,14 @@ def analyze_file(analyzer: FrameAnalyzer, path: Path, run: Output, several: bool
     kind = kind_of(path)
     if kind != "video":
         try:
-            bgr = read_image(path)
+            photo = read_photo(path)
         except MediaError:
             if kind == "image":
                 raise
         else:
-            if not run.seats:
-                run.writer.write(face_rows(str(path), analyze_photo(analyzer, bgr)))
+            if not run.seats:  # a large photo is analysed reduced; its boxes are in the file's own pixels
+                result = analyze_photo(analyzer, photo.bgr)
+                run.writer.write(face_rows(str(path), replace(result, faces=photo.in_original(result.faces))))
             return
     with VideoReader(path, run.every_s) as reader:  # a video, or a file of unknown kind that is no photo
         write_recording(path, reader, run, several)

@@ -1,6 +1,5 @@
-"""Read photos and sample videos for analysis, in memory, with bounded cost.
+"""Read videos and shared frames for analysis, in memory, with bounded cost (photos: fer.images).
 
-Photos are decoded with Pillow after their header has been checked against a pixel limit.
 Videos are decoded as a stream with PyAV and sampled every ``every_s`` seconds; a whole video
 is never held in memory, and nothing is written to disk.
 """
@@ -20,7 +19,6 @@ from typing import BinaryIO
 
 import numpy as np
 
-MAX_IMAGE_PIXELS = 50_000_000  # about 8K x 6K; a larger photo is refused before decoding
 MAX_VIDEO_PIXELS = 3840 * 2160  # 4K UHD; a video with larger frames is refused before decoding
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
@@ -45,45 +43,11 @@ class MediaError(ValueError):
     """A photo or video that cannot be read; the message is one line, fit to show a user."""
 
 
-def _name(source: Source) -> str:
+def name_of(source: Source) -> str:
+    """A source's name for messages: its path, a file object's ``name``, or "upload"."""
     if isinstance(source, (str, Path)):
         return str(source)
     return getattr(source, "name", None) or "upload"
-
-
-def read_image(source: Source, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
-    """HxWx3 uint8 BGR from a photo file, bytes or file object (first frame of an animation)."""
-    from PIL import Image, UnidentifiedImageError
-
-    name = _name(source)
-    data = (
-        source
-        if isinstance(source, (str, Path))
-        else io.BytesIO(source if isinstance(source, bytes) else source.read())
-    )
-    try:
-        with Image.open(data) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise MediaError(f"{name}: {width}x{height} pixels is over the limit of {max_pixels:,}")
-            image.seek(0)
-            if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit gray: keep the top 8 bits
-                gray = np.asarray(image).astype(np.uint32)
-                gray = (gray >> 8 if gray.max() > 255 else gray).astype(np.uint8)
-                return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
-            rgb = image.convert("RGB")
-            rgb.load()
-    except MediaError:
-        raise
-    except Image.DecompressionBombError:
-        raise MediaError(f"{name}: too many pixels to decode safely") from None
-    except FileNotFoundError:
-        raise MediaError(f"{name}: no such file") from None
-    except UnidentifiedImageError:
-        raise MediaError(f"{name}: not a readable image") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as err:
-        raise MediaError(f"{name}: damaged or unsupported image ({err})") from None
-    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
 
 
 def read_jpeg_data_url(url: object, max_side: tuple[int, int] = SHARED_MAX_SIDE) -> np.ndarray:
@@ -157,7 +121,7 @@ class VideoReader:
 
         if every_s <= 0:
             raise ValueError(f"every_s must be > 0, got {every_s}")
-        self.name = _name(source)
+        self.name = name_of(source)
         self.every_s = every_s
         self.decode_s = 0.0
         if isinstance(source, bytes):

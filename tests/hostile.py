@@ -27,6 +27,26 @@ def huge_png_header(side: int = 30000) -> bytes:
     )
 
 
+def jpeg_claiming(jpeg: bytes, width: int, height: int) -> bytes:
+    """``jpeg`` (baseline) with its frame header (SOF0) claiming ``width`` x ``height`` pixels: a
+    file of a few kB that says it holds far more."""
+    sof = jpeg.index(b"\xff\xc0")  # marker, length (2), precision (1), height (2), width (2)
+    return jpeg[: sof + 5] + struct.pack(">HH", height, width) + jpeg[sof + 9 :]
+
+
+def large_jpeg(face_bgr: np.ndarray, size: tuple[int, int] = (6400, 4800)) -> bytes:
+    """A real photo of ``size`` (width, height; 30.7 MP by default): ``face_bgr`` scaled to its
+    height, in the middle of a grey picture, as a camera's JPEG."""
+    import cv2
+
+    width, height = size
+    side = height
+    canvas = np.full((height, width, 3), 128, np.uint8)
+    left = (width - side) // 2
+    canvas[:, left : left + side] = cv2.resize(face_bgr, (side, side), interpolation=cv2.INTER_LINEAR)
+    return cv2.imencode(".jpg", canvas, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+
+
 def _save(image: Image.Image, fmt: str, **kw) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, **kw)
@@ -86,6 +106,8 @@ def write_corpus(folder: Path, face_bgr: np.ndarray, video: Path) -> dict[str, P
         "truncated.png": png[: len(png) // 3],
         "text.jpg": b"this is plain text, not a picture\n",
         "huge-header.png": huge_png_header(),
+        "huge-header.jpg": jpeg_claiming(jpeg, 60000, 60000),  # 3.6 gigapixels in 20 kB
+        "over-limit.jpg": jpeg_claiming(jpeg, 8000, 6400),  # 51 MP: over the app's limit, not Pillow's
         "sixteen-bit.png": _save(sixteen, "PNG"),
         "rgba.png": _save(rgb.convert("RGBA"), "PNG"),
         "cmyk.jpg": _save(rgb.convert("CMYK"), "JPEG"),
@@ -112,6 +134,8 @@ BAD_FILES = {
     "truncated.png",
     "text.jpg",
     "huge-header.png",
+    "huge-header.jpg",
+    "over-limit.jpg",
     "truncated.mp4",
     "no-video-stream.mp4",
     "zero-frames.mp4",

@@ -10,12 +10,13 @@ import sys
 import numpy as np
 import pytest
 from helpers import ROOT
-from hostile import BAD_FILES, GOOD_PHOTOS, write_corpus
+from hostile import BAD_FILES, GOOD_PHOTOS, large_jpeg, write_corpus
 from streamlit.testing.v1 import AppTest
 
 from fer.classroom.recorded import RecordedLesson
+from fer.images import read_image
 from fer.labels import LABELS
-from fer.media import MediaError, VideoReader, read_image
+from fer.media import MediaError, VideoReader
 from tests.fixtures.lesson_video import remux
 
 
@@ -43,6 +44,8 @@ def test_odd_photos_are_read_and_their_face_found(corpus, analyzer, name):
         ("truncated.png", "damaged or unsupported image"),
         ("text.jpg", "not a readable image"),
         ("huge-header.png", "too many pixels"),
+        ("huge-header.jpg", "too many pixels"),
+        ("over-limit.jpg", "over-limit.jpg: 8000x6400 pixels is over the limit of 50,000,000"),
     ],
 )
 def test_bad_photos_give_one_line(corpus, name, message):
@@ -182,3 +185,19 @@ def test_an_analysis_that_fails_ends_in_one_line_with_no_cancel(video_path, monk
         "clip.mp4: the analysis failed (RuntimeError: the model's interpreter broke); nothing of it was kept."
     ]
     assert at.session_state["video_analysis"][1] is None
+
+
+def test_a_large_photo_on_the_page_is_shown_reduced_with_its_boxes_in_its_own_pixels(astronaut_bgr, analyzer):
+    """A 30.7 MP photo: analysed at its working size (2000x1500), its table in the file's pixels."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["mode"] = "Photo"
+    at.run()
+    at.file_uploader[0].set_value(("big.jpg", large_jpeg(astronaut_bgr), "image/jpeg")).run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    [caption] = at.image[0].captions
+    assert re.fullmatch(r"big\.jpg: \d+ faces? \(analysed at 2000x1500 of its 6400x4800\)", caption), caption
+    table = at.dataframe[0].value
+    box = table[table["face_id"] == 1][["x", "y", "w", "h"]].to_numpy()[0]  # the largest face
+    # The face of the 512x512 original, scaled 9.375 times and 800 px from the left.
+    expected = np.array(analyzer.analyze(astronaut_bgr)[0].box) * 9.375 + (800, 0, 0, 0)
+    assert np.abs(box - expected).max() < 0.08 * expected[2], (box, expected)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +16,10 @@ from fer.classroom.lesson import Lesson
 from fer.classroom.recorded import FrameResult, Previews, RecordedLesson, analyze_photo, face_rows
 from fer.config import DetectorConfig
 from fer.faces import mean_shares
+from fer.images import read_photo, release_memory
 from fer.labels import LABELS
-from fer.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, VideoReader, read_image
+from fer.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, VideoReader
+from fer.recognition.detection import FaceDetector
 from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import ModelFiles
 from fer.video.overlay import draw_faces
@@ -29,6 +33,7 @@ VIDEO_TYPES = [s.lstrip(".") for s in VIDEO_SUFFIXES]
 PROGRESS_EVERY_S = 0.25  # the progress bar is redrawn at most this often
 NOT_FOR_A_PHOTO = ("source", "frame", "time_s", "seat")
 PERCENT_COLUMNS = ("score", *(f"p_{label}" for label in LABELS))
+RELEASE_DELAY_S = 1.0  # after a session with a large photo ends, its memory is handed back this much later
 
 
 def _types(types: list[str]) -> str:
@@ -50,24 +55,51 @@ def photo_page(analyzer: FrameAnalyzer, show_probabilities: bool) -> None:
     )
     if upload is None:
         return
+    if show_photo(analyzer, upload, show_probabilities):
+        # A large photo: tens of MB were used and freed, which the C allocator would keep. Hand them
+        # back now, and once more after the session ends (its tab closed) and its upload goes with it.
+        release_memory()
+        if not st.session_state.get("photo_release_at_end"):
+            st.session_state["photo_release_at_end"] = True
+            weakref.finalize(analyzer, release_memory_soon).atexit = False
+
+
+def release_memory_soon() -> None:
+    """:func:`~fer.images.release_memory` in a moment, from a thread of its own: the session's analyzer
+    goes while the session is taken apart, and its upload and page elements may go after it."""
+    timer = threading.Timer(RELEASE_DELAY_S, release_memory)
+    timer.daemon = True
+    timer.start()
+
+
+def show_photo(analyzer: FrameAnalyzer, upload, show_probabilities: bool) -> bool:
+    """An uploaded photo's faces: drawn on the photo as analysed (a large one reduced to its working
+    size, see :mod:`fer.images`), and listed with their boxes in the photo's own pixels. Whether the
+    photo was large (analysed reduced)."""
     try:
-        bgr = read_image(upload.getvalue())
+        photo = read_photo(upload)
     except MediaError as err:
         _error(upload.name, err)
-        return
-    result = analyze_photo(analyzer, bgr)
+        return False
+    # The photo is searched with a cascade of its own, dropped with it: OpenCV's cascade keeps the
+    # buffers of the largest picture it has searched (about 20 bytes a pixel) for as long as it lives.
+    result = analyze_photo(FrameAnalyzer(FaceDetector(analyzer.detector.config), analyzer.classifier), photo.bgr)
     faces = result.faces
-    annotated = draw_faces(bgr.copy(), faces, show_probabilities=show_probabilities)
+    annotated = draw_faces(photo.bgr, faces, show_probabilities=show_probabilities)  # the photo is not needed after
+    caption = f"{upload.name}: {len(faces)} face{'s' * (len(faces) != 1)}"
+    if photo.reduced:
+        caption += f" (analysed at {annotated.shape[1]}x{annotated.shape[0]} of its {photo.size[0]}x{photo.size[1]})"
     left, right = st.columns([3, 2])
-    left.image(annotated[:, :, ::-1], caption=f"{upload.name}: {len(faces)} face{'s' * (len(faces) != 1)}")
+    left.image(annotated[:, :, ::-1], caption=caption)
     with right:
         st.metric("Faces found", len(faces))
         if faces:
             distribution_chart(mean_shares(faces))
     if faces:
-        table = photo_table(upload.name, result)
+        table = photo_table(upload.name, replace(result, faces=photo.in_original(faces)))
         percent = st.column_config.NumberColumn(format="%d%%")
         st.dataframe(table, hide_index=True, column_config={c: percent for c in PERCENT_COLUMNS})
+    return photo.reduced
 
 
 def photo_table(name: str, result: FrameResult) -> pd.DataFrame:

@@ -15,11 +15,12 @@ import streamlit as st
 from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import ModelError, ModelFiles, read_model_files
 from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, guard_mode_switch, leave_class
+from ui.lessons import LESSONS_MODE, lessons_page
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
 from ui.uploads import photo_page, video_page
 from ui.webcam import live_page, session_object
 
-MODES = (CLASS_MODE, "Live camera", "Photo", "Video")
+MODES = (CLASS_MODE, LESSONS_MODE, "Live camera", "Photo", "Video")
 
 
 @st.cache_resource(show_spinner="Loading the emotion model...")
@@ -45,6 +46,9 @@ def main() -> None:
         class_page(files, detector, class_rate())
         return
     leave_class()
+    if mode == LESSONS_MODE:
+        lessons_page(CLASS_MODE)
+        return
     if mode == "Video":  # a recorded call: its gallery searched as the class page searches the shared call
         video_page(files, detector_settings(CLASS_MIN_FACE))
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 # BoringSSL otherwise takes over pylibsrtp's OpenSSL symbols and the process segfaults.
 import streamlit_webrtc  # noqa: F401, I001  # isort: skip
 
+import os
 import tarfile
 from pathlib import Path
 
@@ -123,3 +124,14 @@ def analyzer():
     from fer import FrameAnalyzer
 
     return FrameAnalyzer.from_model()
+
+
+# A real PostgreSQL 15 server for the storage tests (started on first use; fails in one line without its binaries).
+from tests.fixtures.postgres import postgres_server  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True, scope="session")
+def lessons_database_folder(tmp_path_factory):
+    """The app's lessons database (SQLite, the default) in a folder of the test session's own, not in the
+    home folder; the servers the browser tests start inherit it."""
+    os.environ.setdefault("FER_DATA_DIR", str(tmp_path_factory.mktemp("lessons")))

@@ -18,9 +18,12 @@ from fer.labels import LABELS
 from fer.media import SHARED_MAX_SIDE, MediaError
 from fer.recognition.model_card import ModelFiles
 from ui.charts import distribution_chart
+from ui.lesson_links import lesson_links
 from ui.lesson_panels import attention_list, clock_timeline, lesson_downloads, reflow_notes, seat_names, seats_table
+from ui.lessons import forget_lesson
 from ui.notices import class_notices
 from ui.share import share_component
+from ui.storage import lesson_storage
 
 CLASS_MODE = "Class"  # the page's mode selector's value for this page
 CLASS_MIN_FACE = GALLERY_DETECTOR.min_face_px  # the sidebar's default smallest face on this page
@@ -34,8 +37,22 @@ REDRAW_S = 3.0  # the lesson's downloads are drawn again this long after they fi
 
 @st.cache_resource
 def lesson_store() -> LessonStore:
-    """The lessons of this server process, shared by every browser session."""
-    return LessonStore()
+    """The lessons of this server process, shared by every browser session; the database saves each
+    while the server holds it (a lesson let go is saved once more, then no longer)."""
+    return LessonStore(on_drop=stop_saving)
+
+
+def stop_saving(code: str, save: bool = True) -> None:
+    writer = lesson_storage().writer
+    if writer is not None:
+        writer.remove(code, save=save)
+
+
+def save_lesson(code: str, lesson: Lesson) -> None:
+    """Have the database save ``lesson`` from now on (if there is a database, and it does not yet)."""
+    writer = lesson_storage().writer
+    if writer is not None and writer.status(code) is None:
+        writer.add(code, lesson, keep_names=bool(st.session_state.get("keep_names")))
 
 
 @dataclass
@@ -105,15 +122,21 @@ def current_lesson(store: LessonStore) -> tuple[str | None, Lesson | None]:
 
 
 def start_lesson(store: LessonStore, utc_offset_min: int) -> Lesson | None:
-    """The lesson this share adds to: the one in the address if the server holds it, else a new one."""
+    """The lesson this share adds to: the one in the address if the server holds it; else, if the
+    database holds it (a restarted server, another server's lesson), that one going on; else a new one."""
     code, lesson = current_lesson(store)
     if lesson is not None:
         return lesson
+    stored = lesson_storage().load(code)
     try:
-        code, lesson = store.create(utc_offset_min=utc_offset_min)
+        if stored is not None:
+            lesson = store.adopt(code, Lesson.resume(stored))
+        else:
+            code, lesson = store.create(utc_offset_min=utc_offset_min)
     except StoreFull as err:
         st.session_state["class_error"] = f"Cannot start a lesson: {err}."
         return None
+    save_lesson(code, lesson)
     st.query_params["lesson"] = code
     return lesson
 
@@ -154,17 +177,23 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
     class_notices()
     mode_switch_question()
     store = lesson_store()
+    storage = lesson_storage()
+    if storage.error:
+        st.warning(storage.error)
     code, lesson = current_lesson(store)
-    if code and lesson is None:
+    stored = storage.load(code) if code and lesson is None else None
+    if code and lesson is None and stored is None:
         st.warning(
-            "This server no longer holds that lesson (a lesson is dropped after some hours "
-            "without a viewer). Sharing the call starts a new one."
+            "No lesson is stored under that link (it was ended, or deleted after the retention period). "
+            "Sharing the call starts a new one."
         )
+    if lesson is not None or stored is not None:
+        lesson_links(add=code)  # this browser's list of its lessons (the Lessons page)
     if lesson is not None and st.session_state.get("downloads_for") != code:
         # This run shows the lesson's downloads, below the panel, the first time: draw them again later.
         st.session_state.update(downloads_for=code, downloads_redraw_at=time.monotonic() + REDRAW_S)
     share_panel(files, detector, fps)
-    if lesson is not None:  # outside the refreshing panel, so that a download is not cut short by a refresh
+    if lesson is not None or stored is not None:  # outside the refreshing panel: a download is not cut short
         downloads(lesson, code)
 
 
@@ -207,7 +236,8 @@ def share_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
     if time.monotonic() - share.last_frame > max(STALE_FRAMES / fps, STALE_S):
         share.stopped = True
     code, lesson = current_lesson(store)
-    show_share(share, code, lesson, fps, generation)
+    snapshot = lesson.snapshot() if lesson is not None else lesson_storage().load(code)
+    show_share(share, code, snapshot, fps, generation)
     if lesson is not None and downloads_need_drawing(code, sharing=not share.stopped):
         st.rerun()
 
@@ -229,14 +259,18 @@ def downloads_need_drawing(code: str, sharing: bool) -> bool:
     return True
 
 
-def show_share(share: Share, code: str | None, lesson: Lesson | None, fps: float, generation: int) -> None:
+def show_share(share: Share, code: str | None, snapshot: LessonSnapshot | None, fps: float, generation: int) -> None:
     if "class_error" in st.session_state:
         st.error(st.session_state.pop("class_error"))
     if share.message:
         st.warning(share.message)
+    saving = lesson_storage().writer.status(code) if code and lesson_storage().writer else None
+    if saving is not None and not saving.ok:
+        st.warning(
+            f"This lesson is {saving.line}. It goes on in this server's memory and is saved when the database is back."
+        )
     # A frame of an earlier share (one the page left for another mode, analysed as it left) is not shown.
     frame = None if share.stopped or share.generation != generation else share.latest
-    snapshot = lesson.snapshot() if lesson is not None else None
     # The lesson shared from another tab or window (a second tab on the lesson's link): live, without its view.
     elsewhere = frame is None and snapshot is not None and shared_lately(snapshot, fps)
     live = frame is not None or elsewhere
@@ -302,14 +336,49 @@ def received_caption(frame: CallFrame, captured: tuple[int, int] | None, fps: fl
     )
 
 
-def downloads(lesson: Lesson, code: str | None) -> None:
-    with_names = seat_names(lesson)
-    lesson_downloads(lesson.snapshot, f"{lesson.snapshot().clock(0):%Y-%m-%d-%H%M}", with_names)
-    if code and st.button(
+def downloads(lesson: Lesson | None, code: str | None) -> None:
+    """The names form, the report and the CSVs, and ending the lesson. ``lesson``: None for a lesson only
+    the database holds (a restarted server, another server's lesson): its downloads from what is stored."""
+    if lesson is not None:
+        with_names = seat_names(lesson)
+        keep = st.session_state.get("keep_names", False)
+        writer = lesson_storage().writer
+        if writer is not None and code:
+            writer.keep_names(code, bool(keep))
+        lesson_downloads(lesson.snapshot, f"{lesson.snapshot().clock(0):%Y-%m-%d-%H%M}", with_names)
+    else:
+        snapshot = lesson_storage().load(code)
+        if snapshot is None:
+            return
+        with_names = bool(snapshot.names) and st.checkbox(
+            "Put the kept names in the downloads", key="names_in_downloads"
+        )
+        lesson_downloads(
+            lambda: lesson_storage().load(code) or snapshot, f"{snapshot.clock(0):%Y-%m-%d-%H%M}", with_names
+        )
+    if code:
+        end_lesson(code)
+
+
+def end_lesson(code: str) -> None:
+    """ "End this lesson", asked first: its record goes from this server and from the database."""
+    if st.button(
         "End this lesson",
-        help="Drop the lesson's record from the server now (download the "
-        "report first); the next share starts a new lesson.",
+        help="Delete the lesson's record (download the report first); the next share starts a new lesson.",
     ):
-        lesson_store().end(code)
-        del st.query_params["lesson"]
-        st.rerun()
+        st.session_state["end_asked"] = code
+    if st.session_state.get("end_asked") != code:
+        return
+    with st.container(border=True):
+        st.warning("End this lesson? Its record is deleted from this server and from the lessons database, for good.")
+        yes, no = st.columns(2)
+        if no.button("Keep the lesson", key="end_no"):
+            st.session_state.pop("end_asked", None)
+            st.rerun()
+        if yes.button("Delete the lesson", key="end_yes", type="primary"):
+            st.session_state.pop("end_asked", None)
+            stop_saving(code, save=False)
+            lesson_store().end(code)
+            forget_lesson(code)
+            del st.query_params["lesson"]
+            st.rerun()

@@ -138,6 +138,10 @@ def seat_names(lesson: Lesson) -> bool:
                     lesson.name_seat(chosen, typed)
                 except ValueError as err:
                     st.error(f"Not saved: {err}.")
+        st.checkbox(
+            "Keep the names with the saved lesson (else they are never saved: they go when the server lets it go)",
+            key="keep_names",
+        )
         return st.checkbox("Put the names in the report and the seats' CSV", key="names_in_downloads")
 
 

@@ -101,6 +101,33 @@ class Lesson:
         """A lesson analysed from the recording ``name``, in the recording's time."""
         return cls(started=RECORDING_START, attention=attention, source=name)
 
+    @classmethod
+    def resume(
+        cls, snapshot: LessonSnapshot, attention: AttentionConfig = AttentionConfig(), max_seconds: int = 8 * 3600
+    ) -> Lesson:
+        """A lesson going on from a stored one (:meth:`fer.storage.LessonDatabase.load`): its history (seconds,
+        seat minutes, moments, watched stretches, reflows, frames) as it was, not its names; its seats learnt
+        again from the next frames, as a new layout. A gap over :data:`PAUSE_S` before the next frame is a pause."""
+        lesson = cls(snapshot.started, snapshot.utc_offset_min, attention, max_seconds, snapshot.source)
+        if snapshot.seconds:  # the latest second stays open: a frame in it adds to it, not a second row of it
+            *closed, last = snapshot.seconds
+            mood, faces = lesson.mood, round(last.faces * last.frames)
+            mood._closed.extend(closed)
+            mood._second, mood._frames = last.second, last.frames
+            mood._face_count, mood._totals = faces, last.shares * faces
+        for m in snapshot.minutes:
+            lesson.minutes[(m.minute, m.layout, m.seat)] = _Minute(m.frames_seen, m.probabilities * m.frames_seen)
+            lesson.frames_per_minute[m.minute] = m.frames
+        lesson.layout = max((m.layout for m in snapshot.minutes), default=0) + 1
+        lesson.moments = [_Stretch(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in snapshot.moments]
+        lesson.seat_map.reflows = list(snapshot.reflows)
+        lesson.watched = [[start, end] for start, end in snapshot.watched]
+        # The names the teacher typed are not put back: the seats are learnt again, and a name is never put on
+        # a seat another student may now sit in (the same rule as a reflow's).
+        lesson.frames, lesson.latest_s = snapshot.frames, snapshot.latest_s
+        lesson.line, lesson.faces = snapshot.line, snapshot.faces
+        return lesson
+
     def add(self, faces: list[Face], t: float, grid: TileGrid | None = None) -> list[Face]:
         """Add one analysed frame's faces, seen ``t`` seconds into the lesson; the faces with their seats.
         ``grid``: the gallery's tiles as the frame shows them, if it does (:func:`fer.classroom.tiles.find_tiles`)."""
@@ -145,7 +172,7 @@ class Lesson:
     def _update_attention(self, t: float) -> None:
         for seat in self.seats.values():
             absent = self._watched(seat.last_seen, t) >= self.attention.absent_s
-            seat.check_in = "" if absent else seat.readings.check_in(t)
+            seat.check_in = "" if absent else seat.readings.check_in(t, flagged=seat.check_in_since is not None)
             if not seat.check_in:
                 seat.check_in_since = None
             elif seat.check_in_since is None:

@@ -5,7 +5,9 @@ again. Several teachers share one server: a lesson's record is returned only for
 lessons nobody has looked at for ``idle_s`` are dropped, and at ``max_lessons`` the store refuses
 a new lesson (:class:`StoreFull`). Analysing a shared call costs CPU while it lasts, so at most
 ``max_sharing`` lessons may send frames at once (:meth:`LessonStore.admit`): one more is told so
-instead of slowing every lesson down. Nothing is written to disk.
+instead of slowing every lesson down. The store writes nothing itself: the lessons database
+(:mod:`fer.storage`) saves the lessons it is given, and a stored lesson going on after a restart is
+held again under its code (:meth:`LessonStore.adopt`); ``on_drop`` hears of each lesson let go.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ class LessonStore:
         max_sharing: int = 4,
         sharing_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        on_drop: Callable[[str], None] | None = None,
     ) -> None:
         self.max_lessons = max_lessons
         self.idle_s = idle_s
         self.max_sharing = max_sharing  # lessons analysing a shared call at once
         self.sharing_s = sharing_s  # a lesson with no frame for this long no longer counts as sharing
         self._clock = clock
+        self._on_drop = on_drop  # told the code of each lesson the store lets go (idle or ended)
         self._lessons: dict[str, tuple[Lesson, float]] = {}  # code -> (lesson, last looked at)
         self._frames_at: dict[str, float] = {}  # code -> when its latest frame was admitted
         self._lock = threading.Lock()
@@ -50,27 +54,49 @@ class LessonStore:
     def create(self, **lesson_args) -> tuple[str, Lesson]:
         """A new lesson and its code; :class:`StoreFull` when the server holds ``max_lessons``."""
         with self._lock:
-            self._drop_idle()
-            if len(self._lessons) >= self.max_lessons:
-                raise StoreFull(
-                    f"this server is watching {self.max_lessons} lessons, its limit; try again when one has ended"
-                )
-            code = secrets.token_urlsafe(16)
-            lesson = Lesson(**lesson_args)
-            self._lessons[code] = (lesson, self._clock())
-            return code, lesson
+            dropped = self._drop_idle()
+            full = len(self._lessons) >= self.max_lessons
+            if not full:
+                code = secrets.token_urlsafe(16)
+                lesson = Lesson(**lesson_args)
+                self._lessons[code] = (lesson, self._clock())
+        self._tell(dropped)
+        if full:
+            raise StoreFull(
+                f"this server is watching {self.max_lessons} lessons, its limit; try again when one has ended"
+            )
+        return code, lesson
+
+    def adopt(self, code: str, lesson: Lesson) -> Lesson:
+        """Hold ``lesson`` under its existing ``code`` (a stored lesson going on after a restart, or one
+        another server began); the lesson the store holds under the code if it has one already.
+        :class:`StoreFull` when the server holds ``max_lessons``."""
+        if not CODE.fullmatch(code):
+            raise ValueError("not a lesson code")
+        with self._lock:
+            dropped = self._drop_idle()
+            entry = self._lessons.get(code)
+            full = entry is None and len(self._lessons) >= self.max_lessons
+            if entry is None and not full:
+                self._lessons[code] = entry = (lesson, self._clock())
+        self._tell(dropped)
+        if full:
+            raise StoreFull(
+                f"this server is watching {self.max_lessons} lessons, its limit; try again when one has ended"
+            )
+        return entry[0]
 
     def get(self, code: str | None) -> Lesson | None:
         """The lesson of ``code`` (and it counts as looked at now), or None."""
         if not code or not CODE.fullmatch(code):
             return None
         with self._lock:
-            self._drop_idle()
+            dropped = self._drop_idle()
             entry = self._lessons.get(code)
-            if entry is None:
-                return None
-            self._lessons[code] = (entry[0], self._clock())
-            return entry[0]
+            if entry is not None:
+                self._lessons[code] = (entry[0], self._clock())
+        self._tell(dropped)
+        return entry[0] if entry is not None else None
 
     def admit(self, code: str) -> bool:
         """Whether the lesson of ``code`` may have a frame analysed now: it is sharing already, or
@@ -87,10 +113,19 @@ class LessonStore:
     def end(self, code: str) -> None:
         """Drop a lesson now."""
         with self._lock:
-            self._lessons.pop(code, None)
+            held = self._lessons.pop(code, None)
             self._frames_at.pop(code, None)
+        self._tell([code] if held else [])
 
-    def _drop_idle(self) -> None:
+    def _drop_idle(self) -> list[str]:
+        """Drop the lessons nobody looked at for ``idle_s`` (under the lock); their codes."""
         now = self._clock()
-        for code in [c for c, (_, seen) in self._lessons.items() if now - seen > self.idle_s]:
+        idle = [c for c, (_, seen) in self._lessons.items() if now - seen > self.idle_s]
+        for code in idle:
             del self._lessons[code]
+        return idle
+
+    def _tell(self, codes: list[str]) -> None:
+        """Tell ``on_drop`` of the lessons let go (outside the lock: it may take its time)."""
+        for code in codes if self._on_drop else ():
+            self._on_drop(code)

@@ -1,0 +1,110 @@
+"""The Lessons page: the lessons this browser has opened, from the lessons database.
+
+Only the lessons whose links this browser has opened are listed (their codes are kept in the browser:
+:mod:`ui.lesson_links`), never the server's whole store. Each with its date, length, class size and
+one line; a chart of the class's mood across them; open one (the class page shows its view and
+downloads), or delete one, asked first.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from fer.classroom.snapshot import duration
+from fer.labels import LABELS
+from ui.charts import emotion_colors, share_axis
+from ui.lesson_links import lesson_links
+from ui.storage import lesson_storage
+
+LESSONS_MODE = "Lessons"
+
+
+def forget_lesson(code: str) -> None:
+    """This browser forgets the lesson of ``code`` (its list is told on the next page that shows it)."""
+    st.session_state["forget_lesson"] = code
+
+
+def lessons_page(class_mode: str) -> None:
+    st.caption(
+        "The lessons this browser has opened, as the lessons database keeps them (numbers only: no picture, "
+        "no face). Another browser sees only the lessons whose links it was given."
+    )
+    storage = lesson_storage()
+    codes = lesson_links(remove=st.session_state.pop("forget_lesson", None))
+    if storage.database is None:
+        st.error(storage.error or "There is no lessons database.")
+        return
+    from fer.storage import StorageError
+
+    try:
+        lessons = storage.database.summaries(codes)
+    except StorageError as err:
+        st.error(f"The lessons cannot be read now: {err}.")
+        return
+    if not lessons:
+        st.info("No saved lesson has been opened in this browser yet: a lesson appears here once its call is shared.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "started": f"{s.local_start:%Y-%m-%d %H:%M}",
+                "length": duration(s.length_s),
+                "watched": duration(s.watched_s),
+                "faces": s.faces,
+                "class": s.summary,
+                "from": s.source or "shared call",
+            }
+            for s in lessons
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    mood_across(lessons)
+    names = {f"{s.local_start:%Y-%m-%d %H:%M} · {s.summary}": s.code for s in lessons}
+    chosen = st.selectbox("Lesson", list(names))
+    code = names[chosen]
+    open_, delete = st.columns(2)
+
+    def open_lesson() -> None:
+        st.query_params["lesson"] = code
+        st.session_state["mode"] = class_mode
+
+    open_.button("Open it on the class page", on_click=open_lesson)
+    if delete.button("Delete it"):
+        st.session_state["delete_asked"] = code
+    if st.session_state.get("delete_asked") == code:
+        st.warning(f"Delete the lesson of {chosen}? Its record goes from the lessons database, for good.")
+        if st.button("Delete the lesson", type="primary", key="delete_yes"):
+            st.session_state.pop("delete_asked", None)
+            try:
+                storage.database.delete(code)
+            except StorageError as err:
+                st.error(f"Not deleted: {err}.")
+                return
+            forget_lesson(code)
+            st.rerun()
+
+
+def mood_across(lessons) -> None:
+    """Each lesson's share of each estimated expression, oldest first."""
+    rows = [
+        {"lesson": f"{s.local_start:%m-%d %H:%M}", "emotion": label, "share": float(v)}
+        for s in reversed(lessons)
+        if s.shares.sum() > 0
+        for label, v in zip(LABELS, s.shares, strict=True)
+    ]
+    if len(rows) < 2 * len(LABELS):
+        return
+    st.vega_lite_chart(
+        pd.DataFrame(rows),
+        {
+            "mark": {"type": "bar"},
+            "encoding": {
+                "x": {"field": "lesson", "type": "ordinal", "sort": None, "title": None},
+                "y": share_axis("share of the faces over the lesson", stack=True),
+                "color": emotion_colors({"orient": "bottom", "columns": 4, "title": None}),
+            },
+        },
+        width="stretch",
+        height=240,
+    )

@@ -86,6 +86,9 @@ class AnalyzerConfig:
     # frames and averaged by smoothing (streams). One zoom of 1.0 without mirror: the face as seen.
     zooms: tuple[float, ...] = (1.0, 0.9, 1.1)
     mirror_views: bool = True
+    # False: presence only. No expression is estimated anywhere: the model is not even loaded, and faces,
+    # seats, cameras on or off and time on camera are all that is shown, kept and exported.
+    expressions: bool = True
     # LiteRT interpreter threads per analyzer: two halve a frame's classification time on two cores
     # and still sustain a dozen live sessions there (scripts/benchmark.py).
     num_threads: int = 2

@@ -20,6 +20,8 @@ COLORS_BGR: dict[str, tuple[int, int, int]] = {
 }
 
 #: The same colours as CSS hex ("#rrggbb"), for the page's charts and the report.
+# A face whose expression is not estimated (presence only): its box and tag in grey.
+PRESENCE_BGR: tuple[int, int, int] = (200, 200, 200)
 HEX: dict[str, str] = {label: "#{2:02x}{1:02x}{0:02x}".format(*bgr) for label, bgr in COLORS_BGR.items()}
 
 #: The three splits of FER2013, named as in the original CSV's ``Usage`` column.

@@ -28,7 +28,8 @@ from fer.classroom.attention import AttentionConfig
 from fer.classroom.lesson import PAUSE_S, Lesson
 from fer.classroom.report import class_csv, report_html, seats_csv
 from fer.classroom.snapshot import LessonSnapshot
-from fer.storage import LessonDatabase, LessonWriter, StorageError, database_url, records, tables
+from fer.labels import LABELS
+from fer.storage import LessonDatabase, LessonWriter, StorageError, database_url, records, tables, upgrade_to_head
 from tests.fixtures.call_galleries import call_gallery, standard
 from tests.fixtures.galleries import WILD
 from tests.fixtures.postgres import free_port
@@ -504,8 +505,34 @@ def test_the_migrations_make_the_tables(database):
 
     with database.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), tables.metadata) == []
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
     LessonDatabase.open(database.url).close()  # opening again: up to date, nothing to do
+
+
+def test_a_lesson_stored_before_a_migration_is_read_after_it(tmp_path):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from fer.storage.engine import create, database_url
+
+    url = database_url(None, tmp_path)
+    engine = create(url)
+    upgrade_to_head(engine, "0001")  # a server of the first schema stored a lesson
+    lesson_code = code()
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    row = {"key": tables.lesson_key(lesson_code), "started": now, "utc_offset_min": 60, "updated": now}
+    row |= {"frames": 10, "latest_s": 4.5, "faces": 3, "line": "3 faces · mostly happy", "window_s": 240.0}
+    row |= {"keep_names": False} | {f"now_{label}": 1.0 / 7 for label in LABELS}
+    with engine.begin() as connection:
+        columns = ", ".join(row)
+        connection.execute(text(f"INSERT INTO lessons ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)
+    engine.dispose()
+    upgraded = LessonDatabase.open(url)  # the next server migrates at start
+    loaded = upgraded.load(lesson_code)
+    assert loaded.expressions and loaded.frames == 10 and loaded.line == "3 faces · mostly happy"
+    assert upgraded.summaries([lesson_code])[0].summary == "no faces seen"  # it had no seconds stored
+    upgraded.close()
 
 
 def test_importing_fer_imports_no_database_library():

@@ -36,6 +36,8 @@ class AttentionConfig:
 
 def negative_reading(probabilities: np.ndarray, confident: float) -> int:
     """The index of the reading's emotion if it is a confident negative one, else :data:`NOT_NEGATIVE`."""
+    if not probabilities.size:  # no expression estimated (presence only): never a worry
+        return NOT_NEGATIVE
     top = int(np.argmax(probabilities))
     return top if top in NEGATIVE_INDEX and probabilities[top] >= confident else NOT_NEGATIVE
 

@@ -11,54 +11,24 @@ they read it through :meth:`Lesson.snapshot` (:mod:`fer.classroom.snapshot`), ta
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
 
 from fer.classroom.attention import AttentionConfig, Readings
 from fer.classroom.layout import Layout, seat_key
+from fer.classroom.lesson_records import MinuteRecord, SeatRecord, StretchRecord
 from fer.classroom.seats import SeatMap
 from fer.classroom.snapshot import LessonSnapshot, Moment, Reason, SeatMinute, SeatState
 from fer.classroom.tiles import TileGrid
 from fer.faces import Face, blend, mean_shares
-from fer.labels import LABELS
 from fer.video.headline import CalmHeadline
 from fer.video.mood import MoodTimeline
 
 RECORDING_START = datetime(2000, 1, 1, tzinfo=UTC)  # a recording's clock starts at 00:00:00
 MAX_NAME = 40  # characters of a seat's name
 PAUSE_S = 10.0  # no frame for longer than this is a pause: sharing stopped, the tab was lost, the page reloaded
-
-
-@dataclass
-class _Seat:
-    """One tile of the gallery and what is known of its student."""
-
-    name: str
-    first_seen: float
-    last_seen: float
-    probabilities: np.ndarray
-    readings: Readings
-    check_in_since: float | None = None  # since when the seat has been flagged for a check-in, if it is
-    check_in: str = ""  # the negative emotion it looked most of the window, while flagged
-
-
-@dataclass
-class _Stretch:
-    """A stretch in which a seat needs attention, growing while it lasts."""
-
-    seat: str
-    reason: Reason
-    start_s: float
-    end_s: float
-    label: str = ""
-
-
-@dataclass
-class _Minute:
-    frames: int = 0  # frames of the minute in which the seat's face was seen
-    totals: np.ndarray = field(default_factory=lambda: np.zeros(len(LABELS)))
 
 
 class Lesson:
@@ -71,8 +41,12 @@ class Lesson:
         attention: AttentionConfig = AttentionConfig(),
         max_seconds: int = 8 * 3600,
         source: str | None = None,
+        expressions: bool = True,
     ) -> None:
         self.started = started or datetime.now(UTC)
+        # False: presence only. Its faces carry no expression (fer.faces.NOT_ESTIMATED): the lesson keeps
+        # faces, seats, cameras on or off and time on camera, its line counts faces, and nobody is flagged.
+        self.expressions = expressions
         # The recording the lesson was analysed from, if any: its clock then reads the recording's
         # time, 00:00:00 at its start.
         self.source = source
@@ -81,13 +55,13 @@ class Lesson:
         self.mood = MoodTimeline(max_seconds=max_seconds, start=0.0)
         self.seat_map = SeatMap()
         self.headline = CalmHeadline()
-        self.seats: dict[str, _Seat] = {}
-        self.minutes: dict[tuple[int, int, str], _Minute] = {}  # (minute, layout, seat) -> sums
+        self.seats: dict[str, SeatRecord] = {}
+        self.minutes: dict[tuple[int, int, str], MinuteRecord] = {}  # (minute, layout, seat) -> sums
         self.layout = 1  # the gallery's layouts are numbered: a seat's name is unique within one
         self.frames_per_minute: dict[int, int] = {}
         self.max_minutes = max_seconds // 60
-        self.moments: list[_Stretch] = []  # every stretch in which a seat needed attention
-        self._open: dict[tuple[str, Reason], _Stretch] = {}  # (seat, reason) -> its stretch going on now
+        self.moments: list[StretchRecord] = []  # every stretch in which a seat needed attention
+        self._open: dict[tuple[str, Reason], StretchRecord] = {}  # (seat, reason) -> its stretch going on now
         self.line = "No faces in view"
         self.faces = 0  # the class's size as the line shows it: seats with a face seen lately, held steady
         self.frames = 0
@@ -97,9 +71,11 @@ class Lesson:
         self._lock = threading.Lock()
 
     @classmethod
-    def of_recording(cls, name: str, attention: AttentionConfig = AttentionConfig()) -> Lesson:
+    def of_recording(
+        cls, name: str, attention: AttentionConfig = AttentionConfig(), expressions: bool = True
+    ) -> Lesson:
         """A lesson analysed from the recording ``name``, in the recording's time."""
-        return cls(started=RECORDING_START, attention=attention, source=name)
+        return cls(started=RECORDING_START, attention=attention, source=name, expressions=expressions)
 
     @classmethod
     def resume(
@@ -108,7 +84,9 @@ class Lesson:
         """A lesson going on from a stored one (:meth:`fer.storage.LessonDatabase.load`): its history (seconds,
         seat minutes, moments, watched stretches, reflows, frames) as it was, not its names; its seats learnt
         again from the next frames, as a new layout. A gap over :data:`PAUSE_S` before the next frame is a pause."""
-        lesson = cls(snapshot.started, snapshot.utc_offset_min, attention, max_seconds, snapshot.source)
+        lesson = cls(
+            snapshot.started, snapshot.utc_offset_min, attention, max_seconds, snapshot.source, snapshot.expressions
+        )
         if snapshot.seconds:  # the latest second stays open: a frame in it adds to it, not a second row of it
             *closed, last = snapshot.seconds
             mood, faces = lesson.mood, round(last.faces * last.frames)
@@ -116,10 +94,10 @@ class Lesson:
             mood._second, mood._frames = last.second, last.frames
             mood._face_count, mood._totals = faces, last.shares * faces
         for m in snapshot.minutes:
-            lesson.minutes[(m.minute, m.layout, m.seat)] = _Minute(m.frames_seen, m.probabilities * m.frames_seen)
+            lesson.minutes[(m.minute, m.layout, m.seat)] = MinuteRecord(m.frames_seen, m.probabilities * m.frames_seen)
             lesson.frames_per_minute[m.minute] = m.frames
         lesson.layout = max((m.layout for m in snapshot.minutes), default=0) + 1
-        lesson.moments = [_Stretch(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in snapshot.moments]
+        lesson.moments = [StretchRecord(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in snapshot.moments]
         lesson.seat_map.reflows = list(snapshot.reflows)
         lesson.watched = [[start, end] for start, end in snapshot.watched]
         # The names the teacher typed are not put back: the seats are learnt again, and a name is never put on
@@ -150,6 +128,8 @@ class Lesson:
             present = sum(t - seat.last_seen < self.attention.absent_s for seat in self.seats.values())
             self.line = self.headline.update(t, present, mean_shares(seated))
             self.faces = self.headline.faces  # the one count: the line's and the page's
+            if not self.expressions:
+                self.line = f"{self.faces} face{'s' * (self.faces != 1)} in view"
             self._update_attention(t)
             self._count_minute(t, seated)
             self.frames += 1
@@ -163,7 +143,7 @@ class Lesson:
     def _observe(self, name: str, probabilities: np.ndarray, t: float) -> None:
         seat = self.seats.get(name)
         if seat is None:
-            seat = self.seats[name] = _Seat(name, t, t, blend(None, probabilities, 1.0), Readings(self.attention))
+            seat = self.seats[name] = SeatRecord(name, t, t, blend(None, probabilities, 1.0), Readings(self.attention))
         else:
             seat.probabilities = blend(seat.probabilities, probabilities, self.attention.smoothing)
             seat.last_seen = t
@@ -180,7 +160,7 @@ class Lesson:
             self._note(seat, Reason.NO_FACE, seat.last_seen if absent else None, t)
             self._note(seat, Reason.NEGATIVE, seat.check_in_since, t)
 
-    def _note(self, seat: _Seat, reason: Reason, since: float | None, t: float) -> None:
+    def _note(self, seat: SeatRecord, reason: Reason, since: float | None, t: float) -> None:
         """Open, extend or close the seat's stretch of needing attention for ``reason``."""
         key = (seat.name, reason)
         if since is None:
@@ -189,16 +169,17 @@ class Lesson:
             self._open[key].end_s = t
         else:
             label = seat.check_in if reason is Reason.NEGATIVE else ""
-            self._open[key] = _Stretch(seat.name, reason, since, t, label)
+            self._open[key] = StretchRecord(seat.name, reason, since, t, label)
             self.moments.append(self._open[key])
 
     def _count_minute(self, t: float, seated: list[Face]) -> None:
         minute = int(t // 60)
         self.frames_per_minute[minute] = self.frames_per_minute.get(minute, 0) + 1
         for face in seated:
-            cell = self.minutes.setdefault((minute, self.layout, face.seat), _Minute())
+            cell = self.minutes.setdefault((minute, self.layout, face.seat), MinuteRecord())
             cell.frames += 1
-            cell.totals += face.probabilities
+            if face.probabilities.size:  # none where no expression is estimated (presence only)
+                cell.totals += face.probabilities
         while len(self.frames_per_minute) > self.max_minutes:  # bounded: the oldest minute goes
             oldest = min(self.frames_per_minute)
             del self.frames_per_minute[oldest]
@@ -244,9 +225,10 @@ class Lesson:
                 ),
                 shares_now=self.mood.current()[1],
                 layout=self.seat_map.layout,
+                expressions=self.expressions,
             )
 
-    def _attention(self, seats: list[_Seat], reason: Reason) -> tuple[Moment, ...]:
+    def _attention(self, seats: list[SeatRecord], reason: Reason) -> tuple[Moment, ...]:
         """The seats flagged for a check-in (``Reason.NEGATIVE``), or without a face now (``Reason.NO_FACE``),
         since when; the longest first. Every tile of the gallery is a seat: one whose face has not been
         seen since the tiles were learnt (a camera off from the start) has had no face since then."""

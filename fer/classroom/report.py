@@ -7,6 +7,9 @@
 * :func:`seats_csv`: one row per seat per minute: frames the face was seen in and its mean
   probabilities; ``layout`` counts the gallery's layouts (a reflow starts the next one, and seat
   names start afresh with it).
+
+A presence-only lesson (:attr:`LessonSnapshot.expressions` False) has no emotion in any of them: faces,
+seats, when each was seen, time on camera, cameras off and pauses.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from fer.tables import rows_text
 TIMELINE_BINS = 120  # columns of the report's timeline at most
 CLASS_FIELDS = ("time", "second", "frames", "faces", *(f"share_{label}" for label in LABELS))
 SEAT_FIELDS = ("minute", "layout", "seat", "frames_seen", "frames", "label", *(f"p_{label}" for label in LABELS))
+PRESENCE_CLASS_FIELDS = CLASS_FIELDS[:4]
+PRESENCE_SEAT_FIELDS = SEAT_FIELDS[:5]
 
 
 def class_csv(lesson: LessonSnapshot) -> str:
-    """One row per second, with the fields of :data:`CLASS_FIELDS`."""
+    """One row per second, with the fields of :data:`CLASS_FIELDS` (presence only: :data:`PRESENCE_CLASS_FIELDS`)."""
+    fields = CLASS_FIELDS if lesson.expressions else PRESENCE_CLASS_FIELDS
     rows = [
         {
             "time": lesson.clock(r.second).strftime("%H:%M:%S"),
@@ -36,7 +42,7 @@ def class_csv(lesson: LessonSnapshot) -> str:
         }
         for r in lesson.seconds
     ]
-    return rows_text(rows, CLASS_FIELDS)
+    return rows_text([{k: row[k] for k in fields} for row in rows], fields)
 
 
 def seat_minutes(lesson: LessonSnapshot, with_names: bool = False) -> list[dict]:
@@ -61,8 +67,9 @@ def seat_minutes(lesson: LessonSnapshot, with_names: bool = False) -> list[dict]
 def seats_csv(lesson: LessonSnapshot, with_names: bool = False) -> str:
     """The seats per minute as CSV; names only where the teacher chose to put them in."""
     rows = seat_minutes(lesson, with_names)
-    rows = [{k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()} for row in rows]
-    fields = (*SEAT_FIELDS[:3], "name", *SEAT_FIELDS[3:]) if with_names else SEAT_FIELDS
+    base = SEAT_FIELDS if lesson.expressions else PRESENCE_SEAT_FIELDS
+    fields = (*base[:3], "name", *base[3:]) if with_names else base
+    rows = [{k: f"{row[k]:.4f}" if isinstance(row[k], float) else row[k] for k in fields} for row in rows]
     return rows_text(rows, fields)
 
 
@@ -135,6 +142,8 @@ def _pauses(lesson: LessonSnapshot) -> str:
 
 def report_html(lesson: LessonSnapshot, with_names: bool = False) -> str:
     """The lesson's report: one HTML file, readable offline and printable."""
+    if not lesson.expressions:
+        return _presence_report(lesson, with_names)
     start, end = lesson.clock(0), lesson.clock(lesson.latest_s)
     seats = lesson.seats
     seat_rows = "".join(
@@ -188,5 +197,44 @@ td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; fon
 {f"<h2>Gallery changes</h2><ul>{reflows}</ul>" if reflows else ""}
 <p class="note">Made by Class mood from the numbers it kept during the lesson: no picture, video or face
 was stored. Emotions are a model's estimate from a face's expression, not a measure of what anyone feels.</p>
+</body></html>
+"""
+
+
+def _presence_report(lesson: LessonSnapshot, with_names: bool) -> str:
+    """A presence-only lesson's report: faces, seats, time on camera, cameras off, pauses; no emotion."""
+    start, end = lesson.clock(0), lesson.clock(lesson.latest_s)
+    seat_rows = "".join(
+        f"<tr><td>{escape(lesson.seat_called(s.name, with_names))}</td><td>{lesson.clock(s.first_seen_s):%H:%M:%S}</td>"
+        f"<td>{lesson.clock(s.last_seen_s):%H:%M:%S}</td><td>{duration(s.on_camera_s)}</td></tr>"
+        for s in lesson.seats
+    )
+    away = (
+        "".join(
+            f"<tr><td>{escape(m.seat)}</td><td>{lesson.clock(m.start_s):%H:%M:%S}</td>"
+            f"<td>{lesson.clock(m.end_s):%H:%M:%S}</td><td>{duration(m.end_s - m.start_s)}</td></tr>"
+            for m in lesson.moments
+            if m.reason.value == "no face"
+        )
+        or '<tr><td colspan="4">None: the face of every seat was seen throughout.</td></tr>'
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Class presence: lesson of {start:%d %b %Y, %H:%M}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 960px; }}
+table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; font-size: 14px; }}
+.note {{ color: #555; font-size: 13px; }}
+</style></head><body>
+<h1>Class presence: lesson of {start:%d %b %Y}, {start:%H:%M}&ndash;{end:%H:%M}</h1>
+<p><strong>{escape(lesson.line)}</strong> (at the end). {lesson.frames} frames analysed over
+{duration(lesson.watched_s)} watched; {len(lesson.seats)} seats.</p>
+{_pauses(lesson)}
+<h2>Seats</h2>
+<table><tr><th>seat</th><th>first seen</th><th>last seen</th><th>on camera</th></tr>{seat_rows}</table>
+<h2>Camera off or away</h2>
+<table><tr><th>seat</th><th>from</th><th>to</th><th>for</th></tr>{away}</table>
+<p class="note">Made by Class mood in presence-only mode: faces were found and seated, and no expression or
+emotion was estimated. No picture, video or face was stored.</p>
 </body></html>
 """

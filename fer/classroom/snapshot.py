@@ -52,12 +52,15 @@ class SeatState:
         return label_of(self.probabilities)
 
     def mood(self, confident: float) -> str:
-        """Its likeliest emotion, or "uncertain" when its (calibrated, smoothed) probability is below ``confident``."""
+        """Its likeliest emotion, or "uncertain" when its (calibrated, smoothed) probability is below ``confident``;
+        "" where no expression is estimated (presence only)."""
+        if not self.label:
+            return ""
         return self.label if self.score >= confident else "uncertain"
 
     @property
     def score(self) -> float:
-        return float(self.probabilities.max())
+        return float(self.probabilities.max()) if self.probabilities.size else 0.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class LessonSnapshot:
     minutes: tuple[SeatMinute, ...]  # per seat per minute, in time, layout and seat order
     shares_now: np.ndarray  # (7,) the latest frame's shares
     layout: Layout | None  # the gallery's tiles, once learnt
+    expressions: bool = True  # False: presence only (no expression estimated: faces, seats, time on camera)
 
     def seat_called(self, seat: str, with_names: bool) -> str:
         """How a seat is shown: "B3", or with its typed name "B3 Ben" where the teacher chose names."""

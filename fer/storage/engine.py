@@ -146,9 +146,10 @@ def transaction(engine: Engine, what: str, write: bool = False) -> Iterator[Conn
         raise StorageError(f"{what}: {cause}", cause, wide) from None
 
 
-def upgrade_to_head(engine: Engine) -> None:
+def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
     """Bring the database's schema to the newest migration shipped with the package (a new database:
-    all of them). Several servers may start at once: on PostgreSQL one migrates while the others wait."""
+    all of them), or to ``revision``. Several servers may start at once: on PostgreSQL one migrates while
+    the others wait."""
     from alembic import command
     from alembic.config import Config
 
@@ -159,4 +160,4 @@ def upgrade_to_head(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

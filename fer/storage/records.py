@@ -61,6 +61,8 @@ def utc(moment: datetime) -> datetime:
 
 
 def _labels(prefix: str, values: np.ndarray) -> Row:
+    """One column per label; a presence-only lesson's probabilities (none estimated) as zeros."""
+    values = values if len(values) else np.zeros(len(LABELS))
     return {f"{prefix}{label}": float(v) for label, v in zip(LABELS, values, strict=True)}
 
 
@@ -81,6 +83,7 @@ def lesson_row(snapshot: LessonSnapshot, keep_names: bool, now: datetime) -> Row
         "line": snapshot.line[:200],
         "window_s": float(snapshot.window_s),
         "keep_names": keep_names,
+        "expressions": snapshot.expressions,
         **_labels("now_", snapshot.shares_now),
     }
 
@@ -244,4 +247,5 @@ def snapshot_of(lesson: Mapping, parts: Mapping[str, Sequence[Mapping]]) -> Less
         minutes=tuple(minutes),
         shares_now=_array(lesson, "now_"),
         layout=None,
+        expressions=lesson["expressions"],
     )

@@ -79,7 +79,13 @@ def summary_of(code: str, row: Mapping) -> LessonSummary:
     weight = row["weight"] or 0.0
     shares = np.array([(row[f"sum_{label}"] or 0.0) / weight if weight else 0.0 for label in LABELS])
     faces = row["faces"]
-    line = f"{faces} face{'s' * (faces != 1)} · {words(read(shares))}" if weight else "no faces seen"
+    counted = f"{faces} face{'s' * (faces != 1)}"
+    if not weight:
+        line = "no faces seen"
+    elif not row["expressions"]:  # presence only: its shares are zeros, and no expression is named
+        line = f"{counted} · presence only"
+    else:
+        line = f"{counted} · {words(read(shares))}"
     return LessonSummary(
         code=code,
         started=utc(row["started"]),

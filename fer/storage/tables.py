@@ -26,6 +26,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    true,
 )
 
 from fer.classroom.lesson_store import CODE
@@ -59,6 +60,7 @@ lessons = Table(
     Column("line", String(200), nullable=False),
     Column("window_s", Double, nullable=False),
     Column("keep_names", Boolean, nullable=False),
+    Column("expressions", Boolean, nullable=False, server_default=true()),  # False: presence only (migration 0002)
     *label_columns("now_"),  # the latest frame's shares
 )
 

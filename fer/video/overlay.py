@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from fer.faces import Face
-from fer.labels import COLORS_BGR
+from fer.labels import COLORS_BGR, PRESENCE_BGR
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -93,11 +93,13 @@ def draw_seats(
     font_scale = text_px / 22  # Hershey simplex: about 22 px of cap height at scale 1
     for face in faces:
         x, y, w, h = (round(v * scale) for v in face.box)
-        color = COLORS_BGR[face.label]
+        color = COLORS_BGR.get(face.label, PRESENCE_BGR)
         mark = face.seat in flagged  # a seat that may want a check-in: a thick box and a "!"
         cv2.rectangle(view, (x, y), (x + w, y + h), color, 5 if mark else 2)
         called = (names or {}).get(face.seat, face.seat)  # the name the teacher typed, else the seat
-        text = face.label if face.seat is None else f"{'! ' * mark}{called} {face.label}"
+        text = face.label if face.seat is None else f"{'! ' * mark}{called} {face.label}".rstrip()
+        if not text:  # an unseated face whose expression is not estimated (presence only): its box alone
+            continue
         size = _tag_size(text, font_scale, 1)
         top = y - size[1] if y - size[1] >= 0 else y  # above the box, or inside its top at the frame's edge
         _label(view, text, max(0, min(x, view.shape[1] - size[0])), top, color, font_scale, 1, size)

@@ -16,7 +16,7 @@ from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import ModelError, ModelFiles, read_model_files
 from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, guard_mode_switch, leave_class
 from ui.lessons import LESSONS_MODE, lessons_page
-from ui.settings import class_rate, detector_settings, live_settings, model_dir, show_probabilities
+from ui.settings import class_rate, detector_settings, live_settings, model_dir, presence_only, show_probabilities
 from ui.uploads import photo_page, video_page
 from ui.webcam import live_page, session_object
 
@@ -32,6 +32,9 @@ def model_files(folder: str) -> ModelFiles:
 def main() -> None:
     st.set_page_config(page_title="Class mood", page_icon=":busts_in_silhouette:", layout="wide")
     st.title("Class mood")
+    if presence_only():
+        presence_app()
+        return
     try:
         files = model_files(str(model_dir()))
     except ModelError as err:
@@ -59,6 +62,21 @@ def main() -> None:
     analyzer = session_object("upload_analyzer", lambda: FrameAnalyzer.from_model(files))
     analyzer.detector.config = detector
     photo_page(analyzer, show_probabilities())
+
+
+def presence_app() -> None:
+    """Presence only (the operator's FER_PRESENCE_ONLY): the class page and the lessons, no expression
+    estimated anywhere, the emotion model not even loaded; the pages that exist to estimate
+    expressions (live camera, photos, recordings) are not offered."""
+    st.sidebar.caption("Presence only, as this server's operator set it: no expression or emotion is estimated.")
+    mode = st.sidebar.radio(
+        "Mode", (CLASS_MODE, LESSONS_MODE), horizontal=True, key="mode", on_change=guard_mode_switch
+    )
+    if mode == CLASS_MODE:
+        class_page(None, detector_settings(CLASS_MIN_FACE), class_rate(), presence=True)
+        return
+    leave_class()
+    lessons_page(CLASS_MODE)
 
 
 main()

@@ -246,3 +246,15 @@ def test_a_second_tab_sees_the_lesson_live_and_a_stopped_one_says_how_to_go_on()
     assert "Sharing stopped at" in stopped_text(old.snapshot()) and "go on with this lesson" in stopped_text(
         old.snapshot()
     )
+
+
+def test_presence_only_offers_no_page_that_estimates_expressions(monkeypatch):
+    at = run_app(monkeypatch, FER_PRESENCE_ONLY="1")
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="mode").options == ["Class", "Lessons"]
+    notice = [i.value for i in at.info if "presence-only mode" in i.value]
+    assert notice and "It estimates **no\nexpression or emotion**" in notice[0]
+    assert any("presence-only mode" in c.value and "No expression or emotion is estimated" in c.value for c in at.code)
+    assert not any("Article 5(1)(f)" in i.value for i in at.info)  # the notice on inferring emotions is not needed
+    at.sidebar.radio(key="mode").set_value("Lessons").run()
+    assert not at.exception and at.sidebar.radio(key="mode").value == "Lessons"

@@ -83,3 +83,20 @@ def test_a_presence_lesson_is_stored_and_listed_as_one(presence_lesson, tmp_path
     (summary,) = database.summaries([code])
     assert summary.summary == f"{snapshot.faces} faces · presence only"
     database.close()
+
+
+def test_the_shared_call_in_presence_only_seats_faces_and_estimates_nothing():
+    import base64
+
+    from fer.classroom.call import SharedCall
+    from fer.media import encode_jpeg
+    from tests.fixtures.call_galleries import standard
+
+    gallery = standard("5x5", 1)
+    url = "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(gallery.bgr, 85)).decode()
+    call, lesson = SharedCall.from_model(expressions=False), Lesson(START, expressions=False)
+    assert call.analyzer.classifier is None
+    frames = [call.take(url, lesson, n / 2) for n in range(8)]
+    assert frames[-1].seated >= 15 and all(f.probabilities.size == 0 for f in frames[-1].faces)
+    snapshot = lesson.snapshot()
+    assert snapshot.line == f"{snapshot.faces} faces in view" and not snapshot.expressions

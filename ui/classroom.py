@@ -46,6 +46,28 @@ def stop_saving(code: str, save: bool = True) -> None:
     writer = lesson_storage().writer
     if writer is not None:
         writer.remove(code, save=save)
+        if not save:
+            # A round of saves going on may be saving this lesson: wait for it to end (a flush waits for it),
+            # so that a delete that follows is not undone by a save landing after it.
+            writer.flush([code])
+
+
+def delete_lesson(code: str) -> str | None:
+    """The lesson of ``code`` deleted for good: no longer saved, let go by this server, its rows gone from
+    the lessons database and its code from this browser's list. Returns why the database did not delete
+    it (then the browser keeps it listed, to try again from the Lessons page), or None."""
+    from fer.storage import StorageError
+
+    stop_saving(code, save=False)
+    lesson_store().end(code)
+    database = lesson_storage().database
+    if database is not None:
+        try:
+            database.delete(code)
+        except StorageError as err:
+            return str(err)
+    forget_lesson(code)
+    return None
 
 
 def save_lesson(code: str, lesson: Lesson) -> None:
@@ -108,9 +130,10 @@ def mode_switch_question() -> None:
         no.button("Keep sharing", on_click=lambda: st.session_state.pop("mode_asked", None), key="keep_sharing")
 
 
-def share_state(files: ModelFiles, detector: DetectorConfig) -> Share:
+def share_state(files: ModelFiles | None, detector: DetectorConfig, presence: bool = False) -> Share:
+    """This session's share; ``presence``: presence only, its call made without the model."""
     if "class_share" not in st.session_state:
-        st.session_state["class_share"] = Share(SharedCall.from_model(files, detector))
+        st.session_state["class_share"] = Share(SharedCall.from_model(files, detector, expressions=not presence))
     share = st.session_state["class_share"]
     share.call.use_detector(detector)
     return share
@@ -121,7 +144,7 @@ def current_lesson(store: LessonStore) -> tuple[str | None, Lesson | None]:
     return code, store.get(code)
 
 
-def start_lesson(store: LessonStore, utc_offset_min: int) -> Lesson | None:
+def start_lesson(store: LessonStore, utc_offset_min: int, presence: bool = False) -> Lesson | None:
     """The lesson this share adds to: the one in the address if the server holds it; else, if the
     database holds it (a restarted server, another server's lesson), that one going on; else a new one."""
     code, lesson = current_lesson(store)
@@ -130,9 +153,9 @@ def start_lesson(store: LessonStore, utc_offset_min: int) -> Lesson | None:
     stored = lesson_storage().load(code)
     try:
         if stored is not None:
-            lesson = store.adopt(code, Lesson.resume(stored))
+            lesson = store.adopt(code, Lesson.resume(stored, expressions=not presence))  # the server's mode
         else:
-            code, lesson = store.create(utc_offset_min=utc_offset_min)
+            code, lesson = store.create(utc_offset_min=utc_offset_min, expressions=not presence)
     except StoreFull as err:
         st.session_state["class_error"] = f"Cannot start a lesson: {err}."
         return None
@@ -168,13 +191,19 @@ def take_frame(share: Share, lesson: Lesson, payload: dict) -> None:
     share.stopped = False
 
 
-def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
+def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, presence: bool = False) -> None:
+    """The class page; ``presence``: presence only (the operator's setting), ``files`` then unused."""
     st.session_state["class_on_page"] = True
     st.caption(
         "Share the call's window (Zoom, Meet or Teams in gallery view): every student gets a seat like "
-        "**B3** and an estimated expression; the class's mood is kept for the lesson's report."
+        + (
+            "**B3**; faces on camera and each seat's time on camera are kept for the lesson's report "
+            "(presence only: no expression is estimated)."
+            if presence
+            else "**B3** and an estimated expression; the class's mood is kept for the lesson's report."
+        )
     )
-    class_notices()
+    class_notices(presence)
     mode_switch_question()
     store = lesson_store()
     storage = lesson_storage()
@@ -192,19 +221,19 @@ def class_page(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
     if lesson is not None and st.session_state.get("downloads_for") != code:
         # This run shows the lesson's downloads, below the panel, the first time: draw them again later.
         st.session_state.update(downloads_for=code, downloads_redraw_at=time.monotonic() + REDRAW_S)
-    share_panel(files, detector, fps)
+    share_panel(files, detector, fps, presence)
     if lesson is not None or stored is not None:  # outside the refreshing panel: a download is not cut short
         downloads(lesson, code)
 
 
 @st.fragment(run_every=2.0)
-def share_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None:
+def share_panel(files: ModelFiles | None, detector: DetectorConfig, fps: float, presence: bool = False) -> None:
     if st.session_state.get("mode", CLASS_MODE) != CLASS_MODE:
         # A timed rerun of this fragment after the page went to another mode: draw nothing, so
         # that the share button leaves the page and the browser stops sharing.
         return
     store = lesson_store()
-    share = share_state(files, detector)
+    share = share_state(files, detector, presence)
     generation = st.session_state.get("share_generation", 0)
     result = share_component(
         data={
@@ -225,7 +254,7 @@ def share_panel(files: ModelFiles, detector: DetectorConfig, fps: float) -> None
         share.stopped = True
     frame = current_frame(result.frame, generation)
     if frame is not None:
-        lesson = start_lesson(store, int(frame.get("tz", 0)))
+        lesson = start_lesson(store, int(frame.get("tz", 0)), presence)
         if lesson is not None and not store.admit(current_lesson(store)[0]):
             share.message = (
                 f"This server is analysing {store.max_sharing} shared calls already, as many as it can "
@@ -285,8 +314,9 @@ def show_share(share: Share, code: str | None, snapshot: LessonSnapshot | None, 
         st.metric("Faces in view", (len(frame.faces) if learning else snapshot.faces) if live else 0)
         if snapshot is not None:
             attention_list(snapshot, live=live)
-            shares = snapshot.shares_now if live else np.zeros(len(LABELS))
-            distribution_chart(shares, "share of the faces in view", height=150)
+            if snapshot.expressions:
+                shares = snapshot.shares_now if live else np.zeros(len(LABELS))
+                distribution_chart(shares, "share of the faces in view", height=150)
     with view:
         if frame:
             st.image(frame.view, width="stretch", caption=received_caption(frame, share.captured, fps))
@@ -377,8 +407,11 @@ def end_lesson(code: str) -> None:
             st.rerun()
         if yes.button("Delete the lesson", key="end_yes", type="primary"):
             st.session_state.pop("end_asked", None)
-            stop_saving(code, save=False)
-            lesson_store().end(code)
-            forget_lesson(code)
+            error = delete_lesson(code)
+            if error:
+                st.session_state["class_error"] = (
+                    f"The lesson was let go by this server, but the lessons database did not delete it ({error}): "
+                    "delete it from the **Lessons** page once the database is back."
+                )
             del st.query_params["lesson"]
             st.rerun()

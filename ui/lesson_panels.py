@@ -25,10 +25,10 @@ def attention_list(lesson: LessonSnapshot, live: bool = True) -> None:
     window = duration(min(lesson.window_s, lesson.watched_s))  # a lesson shorter than the window: all of it
     last = f"the last {window}" if live else f"the {window} before {lesson.clock(lesson.latest_s):%H:%M}"
     heading = "May want a check-in" if live else f"Sharing stopped at {lesson.clock(lesson.latest_s):%H:%M}; then"
-    if lesson.attention:
+    if lesson.expressions and lesson.attention:  # (presence only: nobody is flagged; cameras off are all there is)
         lines = [f"**{a.seat}**: {a.why} most of {last}" for a in lesson.attention]
         st.markdown(f"**{heading}**  \n" + "  \n".join(lines))
-    else:
+    elif lesson.expressions:
         st.caption(f"{heading}: nobody (no face looked negative most of {last}).")
     if lesson.away:
         seats = ", ".join(f"{a.seat} ({duration(a.for_s)})" for a in lesson.away)
@@ -36,6 +36,8 @@ def attention_list(lesson: LessonSnapshot, live: bool = True) -> None:
 
 
 def clock_timeline(lesson: LessonSnapshot) -> None:
+    if not lesson.expressions:  # presence only: the count is the page's; no emotion to draw
+        return
     rows = [r for r in lesson.seconds if r.faces > 0]
     if len(rows) < 2:
         st.caption("The lesson's timeline starts after two seconds with faces in view.")
@@ -77,16 +79,20 @@ def seats_table(lesson: LessonSnapshot) -> None:
             {
                 "seat": s.name,
                 **({"name": lesson.names.get(s.name, "")} if lesson.names else {}),
-                "mood": s.mood(CONFIDENT),
-                "confidence": f"{s.score:.0%}",
+                **({"mood": s.mood(CONFIDENT), "confidence": f"{s.score:.0%}"} if lesson.expressions else {}),
                 "on camera": duration(s.on_camera_s),
                 "last seen": "now" if now - s.last_seen_s < 5 else f"{duration(now - s.last_seen_s)} ago",
-                **{label: f"{p:.0%}" for label, p in zip(LABELS, s.probabilities, strict=True)},
+                **(
+                    {label: f"{p:.0%}" for label, p in zip(LABELS, s.probabilities, strict=True)}
+                    if lesson.expressions
+                    else {}
+                ),
             }
             for s in lesson.seats
         ]
         + [  # every tile is a seat: those whose face has not been seen since the tiles were learnt
-            {"seat": a.seat, "mood": "no face yet", "on camera": "0 s", "last seen": "not yet"}
+            {"seat": a.seat, **({"mood": "no face yet"} if lesson.expressions else {}), "on camera": "0 s"}
+            | {"last seen": "not yet"}
             for a in lesson.away
             if a.seat not in {s.name for s in lesson.seats}
         ]

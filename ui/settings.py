@@ -14,11 +14,24 @@ from fer.video.live_annotator import LiveSettings
 
 MODEL_DIR_ENV = "FER_MODEL_DIR"  # another folder of model files
 ICE_SERVERS_ENV = "FER_ICE_SERVERS"  # JSON list of RTCIceServer objects, e.g. a TURN server
+PRESENCE_ONLY_ENV = "FER_PRESENCE_ONLY"  # "1": no expression is estimated anywhere (the operator's setting)
 
 
 def model_dir() -> Path:
     """``$FER_MODEL_DIR`` if set, else the project's ``model/``."""
     return Path(os.environ.get(MODEL_DIR_ENV) or MODEL_DIR)
+
+
+def presence_only() -> bool:
+    """The operator's presence-only setting: ``FER_PRESENCE_ONLY`` in the environment, else in Streamlit's
+    secrets; "1", "true", "yes" or "on" turn it on. Then no page estimates an expression."""
+    raw = os.environ.get(PRESENCE_ONLY_ENV)
+    if raw is None:
+        try:
+            raw = st.secrets.get(PRESENCE_ONLY_ENV)
+        except FileNotFoundError:  # no secrets.toml
+            raw = None
+    return str(raw).strip().lower() in ("1", "true", "yes", "on") if raw is not None else False
 
 
 def detector_settings(default_min_face: int = DetectorConfig.min_face_px) -> DetectorConfig:

@@ -79,13 +79,23 @@ class Lesson:
 
     @classmethod
     def resume(
-        cls, snapshot: LessonSnapshot, attention: AttentionConfig = AttentionConfig(), max_seconds: int = 8 * 3600
+        cls,
+        snapshot: LessonSnapshot,
+        attention: AttentionConfig = AttentionConfig(),
+        max_seconds: int = 8 * 3600,
+        expressions: bool | None = None,
     ) -> Lesson:
         """A lesson going on from a stored one (:meth:`fer.storage.LessonDatabase.load`): its history (seconds,
         seat minutes, moments, watched stretches, reflows, frames) as it was, not its names; its seats learnt
-        again from the next frames, as a new layout. A gap over :data:`PAUSE_S` before the next frame is a pause."""
+        again from the next frames, as a new layout. A gap over :data:`PAUSE_S` before the next frame is a pause.
+        ``expressions``: whether it estimates expressions from now on (default: as it did)."""
         lesson = cls(
-            snapshot.started, snapshot.utc_offset_min, attention, max_seconds, snapshot.source, snapshot.expressions
+            snapshot.started,
+            snapshot.utc_offset_min,
+            attention,
+            max_seconds,
+            snapshot.source,
+            snapshot.expressions if expressions is None else expressions,
         )
         if snapshot.seconds:  # the latest second stays open: a frame in it adds to it, not a second row of it
             *closed, last = snapshot.seconds

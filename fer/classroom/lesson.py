@@ -11,6 +11,7 @@ they read it through :meth:`Lesson.snapshot` (:mod:`fer.classroom.snapshot`), ta
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -97,12 +98,7 @@ class Lesson:
             snapshot.source,
             snapshot.expressions if expressions is None else expressions,
         )
-        if snapshot.seconds:  # the latest second stays open: a frame in it adds to it, not a second row of it
-            *closed, last = snapshot.seconds
-            mood, faces = lesson.mood, round(last.faces * last.frames)
-            mood._closed.extend(closed)
-            mood._second, mood._frames = last.second, last.frames
-            mood._face_count, mood._totals = faces, last.shares * faces
+        lesson.mood.resume(snapshot.seconds)
         for m in snapshot.minutes:
             lesson.minutes[(m.minute, m.layout, m.seat)] = MinuteRecord(m.frames_seen, m.probabilities * m.frames_seen)
             lesson.frames_per_minute[m.minute] = m.frames
@@ -110,8 +106,7 @@ class Lesson:
         lesson.moments = [StretchRecord(m.seat, m.reason, m.start_s, m.end_s, m.label) for m in snapshot.moments]
         lesson.seat_map.reflows = list(snapshot.reflows)
         lesson.watched = [[start, end] for start, end in snapshot.watched]
-        # The names the teacher typed are not put back: the seats are learnt again, and a name is never put on
-        # a seat another student may now sit in (the same rule as a reflow's).
+        # Not its names: the seats are learnt again, and no name is put on a seat by its place.
         lesson.frames, lesson.latest_s = snapshot.frames, snapshot.latest_s
         lesson.line, lesson.faces = snapshot.line, snapshot.faces
         return lesson
@@ -124,7 +119,7 @@ class Lesson:
             tiles = self.seat_map.assign([f.box for f in faces], t, grid)
             if self.seat_map.relearnt > relearnt:  # told as a reflow or not (faces that are no gallery)
                 # A new layout: the old seats are gone, none is left as a ghost, and no name is put on
-                # another student (a name follows a face only where a face can be told again: not yet).
+                # another student (fer.classroom.names puts each back where its student's face is seen again).
                 self.seats, self._open, self.names = {}, {}, {}
                 self.layout += 1
                 self.headline.restart()  # its count and mood follow the new layout at once, not after a hold
@@ -279,6 +274,14 @@ class Lesson:
                 self.names[seat] = name
             else:
                 self.names.pop(seat, None)
+
+    def update_names(self, follow: Callable[[dict[str, str], int], dict[str, str]]) -> None:
+        """Let ``follow`` move the typed names to where their students' faces are now
+        (:class:`fer.classroom.names.NameKeeper`): it gets the names (seat -> name) and the layout's
+        number and gives the names back; under the lesson's lock, so that no name typed meanwhile is lost."""
+        with self._lock:
+            seats = {*self.seats, *self._empty_tiles()}
+            self.names = {seat: name for seat, name in follow(dict(self.names), self.layout).items() if seat in seats}
 
     def names_now(self) -> dict[str, str]:
         with self._lock:

@@ -46,6 +46,18 @@ class MoodTimeline:
         self._totals = np.zeros(len(LABELS))
         self._latest: tuple[int, np.ndarray] = (0, np.zeros(len(LABELS)))
 
+    def resume(self, seconds: Sequence[MoodSecond]) -> None:
+        """Go on from the stored ``seconds`` (a lesson saved, then continued): they are kept as they were,
+        and the latest stays open, so that a frame within it adds to it rather than making a second row."""
+        if not seconds:
+            return
+        *closed, last = seconds
+        with self._lock:
+            self._closed.extend(closed)
+            self._second, self._frames = last.second, last.frames
+            self._face_count = round(last.faces * last.frames)
+            self._totals = last.shares * self._face_count
+
     def update(self, faces: Sequence[Face], at: float | None = None) -> None:
         """Add one analysed frame's faces, seen at time ``at`` (seconds; default: the clock's now)."""
         probs = probability_matrix(faces)

@@ -32,23 +32,27 @@ APP_PORT, CALL_PORT = 8611, 8612
 VIDEO = ROOT.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
 
 
-def serve_call(folder: Path) -> http.server.ThreadingHTTPServer:
+def serve_call(folder: Path, port: int = CALL_PORT) -> http.server.ThreadingHTTPServer:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", CALL_PORT), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
-def call_page(folder: Path, faces: int) -> None:
+def call_page(folder: Path, faces: int, video: bool = True) -> None:
+    """The call's page in ``folder``: ``faces`` tiles of real photos, the last one playing the shared face
+    video (``video=False``: photos only, without the video's conversion, which costs seconds)."""
     from tests.fixtures.galleries import CALL_TILES, write_call_page
 
     folder.mkdir(parents=True, exist_ok=True)
-    webm = folder / "singer.webm"  # Debian's Chromium plays WebM, not H.264
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(VIDEO), "-c:v", "libvpx", "-b:v", "1M", "-an", str(webm)],
-        check=True,
-    )
+    webm = None
+    if video:
+        webm = folder / "singer.webm"  # Debian's Chromium plays WebM, not H.264
+        subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-y", "-i", str(VIDEO), "-c:v", "libvpx", "-b:v", "1M", "-an", str(webm)],
+            check=True,
+        )
     write_call_page(folder, faces, CALL_TILES, video=webm)
 
 
@@ -71,8 +75,8 @@ class ClassPage:
     def faces(self) -> int:
         return int(self.page.get_by_test_id("stMetricValue").first.inner_text())
 
-    def download(self, label: str) -> str:
-        with self.page.expect_download(timeout=60_000) as info:
+    def download(self, label: str, timeout_ms: float = 60_000) -> str:
+        with self.page.expect_download(timeout=timeout_ms) as info:
             self.page.get_by_role("button", name=label).click()
         return Path(info.value.path()).read_text(encoding="utf-8")
 

@@ -210,8 +210,15 @@ def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, p
     if storage.error:
         st.warning(storage.error)
     code, lesson = current_lesson(store)
-    stored = storage.load(code) if code and lesson is None else None
-    if code and lesson is None and stored is None:
+    stored, unreadable = storage.find(code) if code and lesson is None else (None, None)
+    if code and lesson is None and (unreadable or storage.database is None):
+        # Not "no lesson": the database failed or cannot be reached, and the lesson may well be there.
+        why = f" ({unreadable})" if unreadable else ""
+        st.warning(
+            f"The lesson of this link cannot be read from the lessons database now{why}. Reload the page in a "
+            "while to see it; sharing the call now starts a new lesson."
+        )
+    elif code and lesson is None and stored is None:
         st.warning(
             "No lesson is stored under that link (it was ended, or deleted after the retention period). "
             "Sharing the call starts a new one."

@@ -8,6 +8,8 @@ downloads), or delete one, asked first.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -60,9 +62,9 @@ def lessons_page(class_mode: str) -> None:
     )
     st.dataframe(table, hide_index=True, width="stretch")
     mood_across(lessons)
-    names = {f"{s.local_start:%Y-%m-%d %H:%M} · {s.summary}": s.code for s in lessons}
-    chosen = st.selectbox("Lesson", list(names))
-    code = names[chosen]
+    names = lesson_names(lessons)
+    code = st.selectbox("Lesson", list(names), format_func=names.__getitem__)
+    chosen = names[code]
     open_, delete = st.columns(2)
 
     def open_lesson() -> None:
@@ -75,36 +77,57 @@ def lessons_page(class_mode: str) -> None:
     if st.session_state.get("delete_asked") == code:
         st.warning(f"Delete the lesson of {chosen}? Its record goes from the lessons database, for good.")
         if st.button("Delete the lesson", type="primary", key="delete_yes"):
+            from ui.classroom import delete_lesson  # here: ui.classroom imports this module
+
             st.session_state.pop("delete_asked", None)
-            try:
-                storage.database.delete(code)
-            except StorageError as err:
-                st.error(f"Not deleted: {err}.")
+            error = delete_lesson(code)  # from this server's memory too: else its writer would save it again
+            if error:
+                st.error(f"Not deleted: {error}.")
                 return
-            forget_lesson(code)
             st.rerun()
 
 
+def told_apart(labels: list[str]) -> list[str]:
+    """``labels`` with each repeat numbered ("10:00", "10:00 (2)"): a choice or a chart's bar per lesson, even for
+    two lessons begun in the same minute."""
+    seen: Counter[str] = Counter()
+    numbered = []
+    for label in labels:
+        seen[label] += 1
+        numbered.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return numbered
+
+
+def lesson_names(lessons) -> dict[str, str]:
+    """Code -> how the list names the lesson: its start, length and line (chosen by code, not by name)."""
+    names = [f"{s.local_start:%Y-%m-%d %H:%M} · {duration(s.length_s)} · {s.summary}" for s in lessons]
+    return dict(zip((s.code for s in lessons), told_apart(names), strict=True))
+
+
 def mood_across(lessons) -> None:
-    """Each lesson's share of each estimated expression, oldest first."""
+    """Each lesson's share of each estimated expression, oldest first, a bar each."""
+    shown = [s for s in reversed(lessons) if s.shares.sum() > 0]
+    if len(shown) < 2:
+        return
+    names = told_apart([f"{s.local_start:%m-%d %H:%M}" for s in shown])
     rows = [
-        {"lesson": f"{s.local_start:%m-%d %H:%M}", "emotion": label, "share": float(v)}
-        for s in reversed(lessons)
-        if s.shares.sum() > 0
+        {"lesson": name, "emotion": label, "share": float(v)}
+        for name, s in zip(names, shown, strict=True)
         for label, v in zip(LABELS, s.shares, strict=True)
     ]
-    if len(rows) < 2 * len(LABELS):
-        return
     st.vega_lite_chart(
         pd.DataFrame(rows),
         {
             "mark": {"type": "bar"},
+            # The bars' own height, the axis labels and the legend below it (Streamlit's "fit" squeezed them
+            # all into the chart's height, leaving the bars a sliver); the width fits the page.
+            "height": 180,
+            "autosize": {"type": "fit-x", "contains": "padding"},
             "encoding": {
-                "x": {"field": "lesson", "type": "ordinal", "sort": None, "title": None},
-                "y": share_axis("share of the faces over the lesson", stack=True),
+                "x": {"field": "lesson", "type": "ordinal", "sort": None, "title": None, "axis": {"labelAngle": 0}},
+                "y": share_axis("share of the faces", stack=True),
                 "color": emotion_colors({"orient": "bottom", "columns": 4, "title": None}),
             },
         },
         width="stretch",
-        height=240,
     )

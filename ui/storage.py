@@ -38,18 +38,23 @@ class Storage:
     error: str | None = None
 
     def load(self, code: str | None) -> LessonSnapshot | None:
-        """The stored lesson of ``code``, if the database holds it (None when it cannot be read: said once)."""
+        """The stored lesson of ``code``, if the database holds it (None when it cannot be read: logged)."""
+        return self.find(code)[0]
+
+    def find(self, code: str | None) -> tuple[LessonSnapshot | None, str | None]:
+        """The stored lesson of ``code`` (None if the database holds none under it), and why it could not be
+        read, in one line, when the database failed: then whether it is stored is not known."""
         from fer.storage import StorageError
 
         if self.database is None or not code:
-            return None
+            return None, None
         try:
-            return self.database.load(code)
+            return self.database.load(code), None
         except ValueError:  # not a lesson code: refused before any query
-            return None
+            return None, None
         except StorageError as err:
             log.warning("lessons database: %s", err)
-            return None
+            return None, str(err)
 
 
 def retention() -> timedelta:

@@ -341,7 +341,7 @@ def show_share(share: Share, code: str | None, snapshot: LessonSnapshot | None, 
         return
     reflow_notes(snapshot, latest_only=True)
     clock_timeline(snapshot)
-    seats_table(snapshot)
+    seats_table(snapshot, live=live)
 
 
 def shared_lately(lesson: LessonSnapshot, fps: float) -> bool:

@@ -43,9 +43,16 @@ def clock_timeline(lesson: LessonSnapshot) -> None:
         st.caption("The lesson's timeline starts after two seconds with faces in view.")
         return
     step = max(1, len(rows) // 600)  # at most 600 points, whatever the lesson's length
+    # Each stretch with frames is drawn apart: a pause in sharing is a gap, not a line across it.
+    starts = [start for start, _ in lesson.watched]
     table = pd.DataFrame(
         [
-            {"time": lesson.clock(r.second).replace(tzinfo=None), "emotion": label, "share": float(v)}
+            {
+                "time": lesson.clock(r.second).replace(tzinfo=None),
+                "part": sum(start <= r.second + 1 for start in starts),
+                "emotion": label,
+                "share": float(v),
+            }
             for r in rows[::step]
             for label, v in zip(LABELS, r.shares, strict=True)
         ]
@@ -54,7 +61,12 @@ def clock_timeline(lesson: LessonSnapshot) -> None:
         table,
         {
             "mark": {"type": "area"},
+            # The area's own height, with the axis and the legend below it (a height given to Streamlit is
+            # shared by all three, and squeezed the area); the width fits the page.
+            "height": 190,
+            "autosize": {"type": "fit-x", "contains": "padding"},
             "encoding": {
+                "detail": {"field": "part", "type": "nominal"},
                 "x": {
                     "field": "time",
                     "type": "temporal",
@@ -66,14 +78,21 @@ def clock_timeline(lesson: LessonSnapshot) -> None:
             },
         },
         width="stretch",
-        height=260,
     )
 
 
-def seats_table(lesson: LessonSnapshot) -> None:
+def seats_table(lesson: LessonSnapshot, live: bool = True) -> None:
+    """Every seat, with its face's mood and time on camera; ``live``: frames are coming in (else "last seen"
+    is told in clock time, not as "now")."""
     if not lesson.seats:
         return
     now = lesson.latest_s
+
+    def last_seen(t: float) -> str:
+        if not live:
+            return f"{lesson.clock(t):%H:%M:%S}"
+        return "now" if now - t < 5 else f"{duration(now - t)} ago"
+
     table = pd.DataFrame(
         [
             {
@@ -81,7 +100,7 @@ def seats_table(lesson: LessonSnapshot) -> None:
                 **({"name": lesson.names.get(s.name, "")} if lesson.names else {}),
                 **({"mood": s.mood(CONFIDENT), "confidence": f"{s.score:.0%}"} if lesson.expressions else {}),
                 "on camera": duration(s.on_camera_s),
-                "last seen": "now" if now - s.last_seen_s < 5 else f"{duration(now - s.last_seen_s)} ago",
+                "last seen": last_seen(s.last_seen_s),
                 **(
                     {label: f"{p:.0%}" for label, p in zip(LABELS, s.probabilities, strict=True)}
                     if lesson.expressions

@@ -226,7 +226,7 @@ def show_video_analysis(analysis: VideoAnalysis) -> None:
         moments_table(lesson)
     reflow_notes(lesson)
     clock_timeline(lesson)
-    seats_table(lesson)
+    seats_table(lesson, live=False)
     moments = analysis.previews.moments
     if moments:
         times = [t for t, _ in moments]

@@ -45,11 +45,7 @@ def lesson_store() -> LessonStore:
 def stop_saving(code: str, save: bool = True) -> None:
     writer = lesson_storage().writer
     if writer is not None:
-        writer.remove(code, save=save)
-        if not save:
-            # A round of saves going on may be saving this lesson: wait for it to end (a flush waits for it),
-            # so that a delete that follows is not undone by a save landing after it.
-            writer.flush([code])
+        writer.remove(code, save=save)  # returns once no save of it is going on: a delete may follow
 
 
 def delete_lesson(code: str) -> str | None:

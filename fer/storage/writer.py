@@ -92,10 +92,11 @@ class LessonWriter:
                 self._entries[code].keep_names = keep
 
     def remove(self, code: str, save: bool = True) -> SaveStatus | None:
-        """Stop saving the lesson of ``code``, after saving it once more unless ``save`` is False; its last status."""
+        """Stop saving the lesson of ``code``, after saving it once more unless ``save`` is False; its last status.
+        A round of saves going on ends first: none saves the lesson after this returns (a delete may follow)."""
         if save:
             self.flush([code])
-        with self._lock:
+        with self._saving, self._lock:
             entry = self._entries.pop(code, None)
         return entry.status if entry else None
 

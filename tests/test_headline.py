@@ -169,7 +169,7 @@ def _class_page(lesson, faces):  # run as a page: its source alone, so no annota
 
     view = cv2.imencode(".jpg", np.zeros((72, 128, 3), np.uint8))[1].tobytes()
     share = Share(call=None, latest=CallFrame(faces, view, (1280, 720), 5.0), stopped=False, generation=0)
-    show_share(share, None, lesson, 2.0, 0)
+    show_share(share, None, lesson.snapshot(), 2.0, 0)
 
 
 def test_the_page_shows_the_lines_count_beside_it():

@@ -1,23 +1,29 @@
 """A teacher's shared call: one frame of the call's window in, the seated faces and the annotated view out.
 
 :class:`SharedCall` is what the class page (and its benchmark) run for every frame the browser
-sends: decode the JPEG, find and classify every face, seat the faces in the lesson, draw each
-face's "B3 happy" tag and encode the view. Each frame is searched whole: at one or two frames a
-second the gallery may have reflowed between two frames, and following faces from the last frame
-would leave ghosts where they were; a seat's mood is smoothed over frames by the lesson instead.
-The words the page shows of a frame (the line while the seats are learnt, the small-face
-warning) are made here too, from the frame's numbers.
+sends: decode the JPEG, read the gallery's tiles, find and classify every face, seat the faces in
+the lesson, draw each face's "B3 happy" tag and encode the view. The faces are found and classified
+by a :class:`~fer.classroom.follow.GalleryFollower`: a frame is searched whole only when the gallery
+has reflowed (its grid of tiles changed: no face is followed across a reflow), when most faces are lost
+at once, and now and then; in between the faces are followed and a few tiles searched (those of faces
+lost or doubtful, empty ones that changed, the others in turn), and each face is classified in one
+view a frame (its probabilities are the mean of its latest reading in every view). The follower is
+reset when the frames go to another lesson. The words the page shows of a frame (the line while the
+seats are learnt, the small-face warning) are made here too, from the frame's numbers.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 
+from fer.classroom.follow import GalleryFollower
 from fer.classroom.lesson import Lesson
+from fer.classroom.names import NameKeeper
 from fer.classroom.snapshot import LessonSnapshot
 from fer.classroom.tiles import find_tiles
 from fer.config import GALLERY_DETECTOR, AnalyzerConfig, DetectorConfig, gallery_detector
@@ -53,10 +59,17 @@ class SharedCall:
 
     def __init__(self, analyzer: FrameAnalyzer) -> None:
         self.analyzer = analyzer
+        self.follower = GalleryFollower(analyzer.detector, analyzer.classifier)
+        self.names = NameKeeper()  # the typed names follow their students' faces
+        self._lesson: weakref.ref[Lesson] | None = None  # the lesson of the latest frame
 
     @classmethod
-    def from_model(cls, files: ModelFiles | None = None, detector: DetectorConfig = GALLERY_DETECTOR) -> SharedCall:
-        return cls(FrameAnalyzer.from_model(files, AnalyzerConfig(detector=gallery_detector(detector))))
+    def from_model(
+        cls, files: ModelFiles | None = None, detector: DetectorConfig = GALLERY_DETECTOR, expressions: bool = True
+    ) -> SharedCall:
+        """``expressions`` off: presence only, the model not loaded and no expression estimated."""
+        config = AnalyzerConfig(detector=gallery_detector(detector), expressions=expressions)
+        return cls(FrameAnalyzer.from_model(files, config))
 
     def use_detector(self, detector: DetectorConfig) -> None:
         """The teacher's detection settings, from the next frame on."""
@@ -68,8 +81,14 @@ class SharedCall:
         started = time.perf_counter()
         bgr = read_jpeg_data_url(jpeg)
         t = (datetime.now(UTC) - lesson.started).total_seconds() if t is None else t
+        if self._lesson is None or self._lesson() is not lesson:
+            self.follower.reset()  # another lesson's frames: none of the faces followed so far is in them
+            self.names = NameKeeper()
+            self._lesson = weakref.ref(lesson)
         gray = to_gray(bgr)  # once: the tiles and the faces are both read from it
-        faces = lesson.add(self.analyzer.analyze(gray), t, find_tiles(gray))
+        grid = find_tiles(gray)
+        faces = lesson.add(self.follower.analyze(gray, grid, t), t, grid)
+        lesson.update_names(lambda names, layout: self.names.follow(gray, faces, names, layout))
         view = encode_jpeg(draw_seats(bgr, faces, VIEW_WIDTH, TAG_PX, frozenset(lesson.flagged()), lesson.names_now()))
         return CallFrame(faces, view, (bgr.shape[1], bgr.shape[0]), 1000 * (time.perf_counter() - started))
 

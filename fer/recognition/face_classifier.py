@@ -5,7 +5,9 @@ averaged: the crop as is, zoomed out and in a little (more and less of the face'
 the range the model was trained on), each as seen and mirrored. :class:`FaceClassifier` holds that
 policy in one place: :meth:`FaceClassifier.every_view` shows every view in one model call (a single
 frame); :meth:`FaceClassifier.one_view` shows one view per face (a stream, which cycles through the
-views over frames and averages them by smoothing).
+views over frames and averages them by smoothing); :meth:`FaceClassifier.in_views` returns each view's
+reading apart, for a caller that keeps each face's latest reading in every view and averages those
+(:meth:`FaceClassifier.calibrated`), as a shared call does.
 """
 
 from __future__ import annotations
@@ -124,3 +126,27 @@ class FaceClassifier:
             where = np.array([p == view for p in picked])
             crops[where] = view.show(crops[where])
         return temper(self.classify(crops), self.temperature)
+
+    def in_views(self, gray: np.ndarray, boxes: Sequence[Box], picked: Sequence[int | None]) -> np.ndarray:
+        """``(N, V, 7)`` uncalibrated probabilities of each face in view ``picked[i]`` (an index into
+        ``views``), or in every view where ``picked[i]`` is None; NaN in the views not shown. One model call.
+        The mean of a face's rows over every view, :meth:`calibrated`, is :meth:`every_view`'s reading."""
+        out = np.full((len(boxes), len(self.views), len(LABELS)), np.nan, np.float32)
+        if not len(boxes):
+            return out
+        crops = crop_faces(gray, boxes, self.crop)
+        shown = [(i, v) for i, p in enumerate(picked) for v in (range(len(self.views)) if p is None else (p,))]
+        batches, order = [], []
+        for v, view in enumerate(self.views):
+            faces = [i for i, w in shown if w == v]
+            if faces:
+                batches.append(view.show(crops[faces]))
+                order += [(i, v) for i in faces]
+        probs = self.classify(np.concatenate(batches))
+        rows, cols = zip(*order, strict=True)
+        out[list(rows), list(cols)] = probs
+        return out
+
+    def calibrated(self, probs: np.ndarray) -> np.ndarray:
+        """``(N, 7)`` model probabilities (a mean over views, say) calibrated as the model's card says."""
+        return temper(probs, self.temperature)

@@ -579,3 +579,32 @@ def test_the_wheel_ships_the_migrations(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "0"
+
+
+def test_a_full_disk_is_told_and_nothing_is_lost_once_there_is_room(tmp_path):
+    """SQLite's own limit on its file's pages stands in for a full disk: the same SQLITE_FULL error."""
+    from sqlalchemy import event
+
+    database = LessonDatabase.open(None, tmp_path)
+    lesson_code, lesson = code(), Lesson(START, utc_offset_min=60)
+    writer = LessonWriter(database, every_s=0.1, clock=lambda: START + timedelta(seconds=lesson.latest_s))
+    writer.add(lesson_code, lesson)
+    synthetic_lesson(minutes=1, lesson=lesson)
+    wait_for(lambda: writer.status(lesson_code).saved_at is not None and writer.status(lesson_code).ok)
+
+    def full(dbapi_connection, _record) -> None:  # the file may not grow by a page more
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(database.engine, "connect", full)
+    database.engine.dispose()  # the connections open from now on find the disk full
+    synthetic_lesson(minutes=2, start=60.0, lesson=lesson)
+    wait_for(lambda: not writer.status(lesson_code).ok)
+    status = writer.status(lesson_code)
+    assert status.line.startswith("not saved since") and "full" in status.failing and "\n" not in status.line
+    event.remove(database.engine, "connect", full)
+    database.engine.dispose()  # room again
+    wait_for(lambda: writer.status(lesson_code).ok)
+    writer.close()
+    assert_same(database.load(lesson_code), lesson.snapshot())
+    database.close()

@@ -75,10 +75,21 @@ class ClassPage:
     def faces(self) -> int:
         return int(self.page.get_by_test_id("stMetricValue").first.inner_text())
 
-    def download(self, label: str, timeout_ms: float = 60_000) -> str:
-        with self.page.expect_download(timeout=timeout_ms) as info:
-            self.page.get_by_role("button", name=label).click()
-        return Path(info.value.path()).read_text(encoding="utf-8")
+    def download(self, label: str, timeout_ms: float = 60_000, tries: int = 3) -> str:
+        """The file behind a download button. A download the page cancels by drawing its button again
+        while the file comes (the lesson's downloads are drawn once more, a few seconds after the first
+        view) is asked for again, as a teacher would click again."""
+        from playwright.sync_api import Error
+
+        for attempt in range(tries):
+            try:
+                with self.page.expect_download(timeout=timeout_ms) as info:
+                    self.page.get_by_role("button", name=label).click()
+                return Path(info.value.path()).read_text(encoding="utf-8")
+            except Error as err:
+                if attempt == tries - 1 or "canceled" not in str(err):
+                    raise
+        raise AssertionError("unreachable")
 
 
 def wait_for(check, timeout: float, every: float = 0.5):

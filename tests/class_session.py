@@ -200,20 +200,29 @@ def drive(args, downloads: Path, result: dict) -> None:
             stopped = wait_for(lambda: page.headline() == "Stopped" and page.faces() == 0, 20)
             result["after_stop"] = {
                 "stopped": bool(stopped),
-                "text_has_stopped": "Stopped: no faces in view" in page.text(),
+                "text_has_stopped": "Sharing stopped at" in page.text() and "go on with this lesson" in page.text(),
             }
 
             # Share again, switch to another mode and back: stopped, no stale faces.
             app.get_by_role("button", name="Share the call").click()
             wait_for(lambda: page.faces() > 0, 60)
-            # The click's run can be lost in a race with the share panel's runs (the browser keeps the page):
+            # While sharing, the page asks before it switches: the teacher says to stop and switch. The
+            # click's run can be lost in a race with the share panel's runs (the browser keeps the page):
             # click again until the photo page shows, as a teacher would.
+            modes = app.get_by_test_id("stSidebar")
+            asked = app.get_by_role("button", name="Stop sharing and switch to Photo")
             for _ in range(3):
-                app.get_by_text("Photo", exact=True).click()
+                modes.get_by_text("Photo", exact=True).click()
+                if (
+                    wait_for(lambda: asked.count() > 0 or app.get_by_text("A photo (").count() > 0, 15)
+                    and asked.count()
+                ):
+                    result["asked_before_switch"] = True
+                    asked.click()
                 if wait_for(lambda: app.get_by_text("A photo (").count() > 0, 15):
                     break
             app.get_by_text("A photo (").wait_for(timeout=30_000)
-            app.get_by_text("Class", exact=True).click()
+            modes.get_by_text("Class", exact=True).click()
             app.get_by_text("Faces in view").first.wait_for(timeout=60_000)
             time.sleep(5)
             result["after_mode_switch"] = {

@@ -84,6 +84,7 @@ class Share:
     message: str | None = None  # the latest problem with a frame
     stopped: bool = True
     generation: int = -1  # the share generation of the latest frame: shown only while it is the page's
+    sent_until: float = -1.0  # the lesson's time of the latest frame this session sent (its own frames)
 
 
 def leave_class() -> None:
@@ -176,6 +177,7 @@ def take_frame(share: Share, lesson: Lesson, payload: dict) -> None:
     """Analyse one frame of the shared call into the lesson and the session's view."""
     try:
         share.latest = share.call.take(payload.get("jpeg"), lesson)
+        share.sent_until = lesson.latest_s
     except MediaError as err:
         share.message = f"Skipped a frame: {err}."
         return
@@ -304,7 +306,12 @@ def show_share(share: Share, code: str | None, snapshot: LessonSnapshot | None, 
     # A frame of an earlier share (one the page left for another mode, analysed as it left) is not shown.
     frame = None if share.stopped or share.generation != generation else share.latest
     # The lesson shared from another tab or window (a second tab on the lesson's link): live, without its view.
-    elsewhere = frame is None and snapshot is not None and shared_lately(snapshot, fps)
+    elsewhere = (
+        frame is None
+        and snapshot is not None
+        and snapshot.latest_s > share.sent_until  # frames this session did not send
+        and shared_lately(snapshot, fps)
+    )
     live = frame is not None or elsewhere
     # One screen beside the call (a 1280x720 window): the view, and beside it the line, the count and
     # who may want a check-in; the timeline and the seats below.

@@ -132,3 +132,40 @@ class ConsoleTail:
 
     def __str__(self) -> str:
         return "\n".join(self._lines)
+
+
+def launch_sharing(playwright):
+    """Chromium that plays video without a gesture and shares the tab titled "Class call" when a page asks
+    to capture a display, without asking the user."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--autoplay-policy=no-user-gesture-required",
+            "--auto-select-tab-capture-source-by-title=Class call",
+        ],
+    )
+
+
+def run_session(script: Path, args: list[str], timeout: float, logs: str) -> dict:
+    """Run a browser session's ``script`` as root in a private network (``unshare -n``) and return the result
+    it prints last, as JSON; the test fails with its output if it failed, or with its error and the page's
+    text and ``logs`` (the result's key for the servers' logs) if it says one."""
+    import json
+    import shutil
+
+    assert os.geteuid() == 0, "the browser test makes a network namespace and must run as root"
+    assert shutil.which("unshare") and shutil.which("ffmpeg"), "needs util-linux unshare and ffmpeg"
+    assert os.path.exists(CHROMIUM), "needs Debian's chromium (apt-get install chromium)"
+    done = subprocess.run(
+        ["unshare", "-n", sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the sessions build their call pages from tests.fixtures
+    )
+    assert done.returncode == 0, f"{script.name} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "error" not in result, (result["error"], result.get("page_text_at_error"), result.get(logs))
+    return result

@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, serve_app, stop_server
+from browser import ROOT, launch_sharing, serve_app, stop_server
 
 APP_PORT, CALL_PORT = 8611, 8612
 VIDEO = ROOT.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
@@ -119,14 +119,7 @@ def drive(args, downloads: Path, result: dict) -> None:
 
     result.update(layout=f"{args.rows}x{args.cols}", size=[args.width, args.height])
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *CHROMIUM_ARGS,
-                "--autoplay-policy=no-user-gesture-required",
-                "--auto-select-tab-capture-source-by-title=Class call",
-            ],
-        )
+        browser = launch_sharing(p)
         context = browser.new_context(accept_downloads=True)
         call = context.new_page()
         call.set_viewport_size({"width": args.width, "height": args.height})

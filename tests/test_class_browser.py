@@ -9,12 +9,10 @@ README shows; prints the measured figures (``pytest -s``).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 
+import browser
 import pytest
 from helpers import ROOT
 
@@ -22,20 +20,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def run_session(tmp_path, *args: str) -> dict:
-    assert os.geteuid() == 0, "the browser test makes a network namespace and must run as root"
-    assert shutil.which("unshare") and shutil.which("ffmpeg"), "needs util-linux unshare and ffmpeg"
-    assert os.path.exists("/usr/bin/chromium"), "needs Debian's chromium (apt-get install chromium)"
-    done = subprocess.run(
-        ["unshare", "-n", sys.executable, str(ROOT / "tests" / "class_session.py"), "--out", str(tmp_path), *args],
-        capture_output=True,
-        text=True,
-        timeout=540,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the session builds the call page with scripts.call_gallery
+    result = browser.run_session(
+        ROOT / "tests" / "class_session.py", ["--out", str(tmp_path), *args], 540, "server_log_tail"
     )
-    assert done.returncode == 0, f"class session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "error" not in result, (result["error"], result.get("page_text_at_error"), result["server_log_tail"])
     samples = result.pop("samples")
     print("\nclass page figures:", json.dumps({k: v for k, v in result.items() if k != "server_log_tail"}))
     print("headlines seen:", Counter(s["headline"] for s in samples))

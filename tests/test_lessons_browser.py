@@ -22,10 +22,8 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -34,6 +32,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from browser import launch_sharing
+from browser import run_session as browser_run
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import URL, make_url
 
@@ -83,32 +83,20 @@ def socket_url(tcp_url: str, folder: Path, port: int) -> str:
 
 @pytest.fixture(scope="module")
 def session(postgres_server, tmp_path_factory) -> dict:
-    assert os.geteuid() == 0, "the browser test makes a network namespace and must run as root"
-    assert shutil.which("unshare"), "needs util-linux unshare"
-    assert os.path.exists("/usr/bin/chromium"), "needs Debian's chromium (apt-get install chromium)"
     url = postgres_server.create_database("lessons_e2e")
     out = tmp_path_factory.mktemp("lessons_browser")
     started = time.monotonic()
-    done = subprocess.run(
+    result = browser_run(
+        Path(__file__),
         [
-            "unshare",
-            "-n",
-            sys.executable,
-            str(Path(__file__)),
             "--database",
             socket_url(url, postgres_server.folder, postgres_server.port),
             "--out",
             str(out),
         ],
-        capture_output=True,
-        text=True,
-        timeout=420,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the session builds the call page from tests.fixtures
+        420,
+        "server_logs",
     )
-    assert done.returncode == 0, f"lessons session failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "error" not in result, (result["error"], result.get("page_text_at_error"), result["server_logs"])
     print(
         f"\nlessons session: {time.monotonic() - started:.0f} s;",
         json.dumps({k: v for k, v in result.items() if k not in ("server_logs", "csv_a", "csv_b", "csv_after")}),
@@ -259,7 +247,7 @@ def lesson_code(url: str) -> str | None:
 
 
 def drive(args, ports: dict[str, int], servers: dict, result: dict) -> None:
-    from browser import CHROMIUM, CHROMIUM_ARGS, wait_idle
+    from browser import wait_idle
     from class_session import ClassPage, seats_of, wait_for
     from playwright.sync_api import sync_playwright
 
@@ -268,14 +256,7 @@ def drive(args, ports: dict[str, int], servers: dict, result: dict) -> None:
     a_url, b_url = (f"http://127.0.0.1:{ports[s]}" for s in ("a", "b"))
     viewport = {"width": WIDTH, "height": HEIGHT}
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *CHROMIUM_ARGS,
-                "--autoplay-policy=no-user-gesture-required",
-                "--auto-select-tab-capture-source-by-title=Class call",
-            ],
-        )
+        browser = launch_sharing(p)
         context = browser.new_context(accept_downloads=True, timezone_id=TIMEZONE, viewport=viewport)
         call = context.new_page()
         call.goto(f"http://127.0.0.1:{ports['call']}/index.html#{ROWS}x{COLS}", wait_until="load")

@@ -27,7 +27,9 @@
 The sections live in ``scripts/bench/frames.py``, ``sessions.py`` and ``peer.py``; the class page's figures
 are ``scripts.bench.class_page``'s, the recorded lessons' ``scripts.bench.recorded``'s, the Heroku slug's
 ``scripts.bench.deploy_size``'s, the lessons database's ``scripts.bench.database``'s.
-A huge photo's memory on the photo page and in the CLI: ``python -m scripts.bench.photo_memory``.
+A huge photo's memory on the photo page and in the CLI: ``python -m scripts.bench.photo_memory``. The
+labelled call galleries' seats and labels: ``python -m scripts.bench.galleries``; the check-ins' precision,
+recall and false alarms on them: ``python -m scripts.bench.alerts``.
 """
 
 from __future__ import annotations

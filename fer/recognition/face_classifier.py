@@ -110,22 +110,12 @@ class FaceClassifier:
 
     def every_view(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """``(N, 7)``: the mean of each face's probabilities over every view; one model call."""
-        if not len(boxes):
-            return np.zeros((0, len(LABELS)), np.float32)
-        crops = crop_faces(gray, boxes, self.crop)
-        probs = self.classify(np.concatenate(show_views(crops, self.views)))
-        return temper(probs.reshape(len(self.views), len(crops), len(LABELS)).mean(axis=0), self.temperature)
+        return self.calibrated(self.in_views(gray, boxes, [None] * len(boxes)).mean(axis=1))
 
     def one_view(self, gray: np.ndarray, boxes: Sequence[Box], shown: Sequence[int]) -> np.ndarray:
         """``(N, 7)``: each face in one view, the next after ``shown[i]`` earlier ones (cycling)."""
-        if not len(boxes):
-            return np.zeros((0, len(LABELS)), np.float32)
-        crops = crop_faces(gray, boxes, self.crop)
-        picked = [self.views[n % len(self.views)] for n in shown]
-        for view in set(picked):
-            where = np.array([p == view for p in picked])
-            crops[where] = view.show(crops[where])
-        return temper(self.classify(crops), self.temperature)
+        picked = [n % len(self.views) for n in shown]
+        return self.calibrated(self.in_views(gray, boxes, picked)[np.arange(len(boxes)), picked])
 
     def in_views(self, gray: np.ndarray, boxes: Sequence[Box], picked: Sequence[int | None]) -> np.ndarray:
         """``(N, V, 7)`` uncalibrated probabilities of each face in view ``picked[i]`` (an index into
@@ -135,16 +125,15 @@ class FaceClassifier:
         if not len(boxes):
             return out
         crops = crop_faces(gray, boxes, self.crop)
+        # The batch face by face, each face's views in the views' order.
         shown = [(i, v) for i, p in enumerate(picked) for v in (range(len(self.views)) if p is None else (p,))]
-        batches, order = [], []
+        faces, seen = (list(column) for column in zip(*shown, strict=True))
+        batch = crops[faces]
         for v, view in enumerate(self.views):
-            faces = [i for i, w in shown if w == v]
-            if faces:
-                batches.append(view.show(crops[faces]))
-                order += [(i, v) for i in faces]
-        probs = self.classify(np.concatenate(batches))
-        rows, cols = zip(*order, strict=True)
-        out[list(rows), list(cols)] = probs
+            rows = [k for k, w in enumerate(seen) if w == v]
+            if rows:
+                batch[rows] = view.show(batch[rows])
+        out[faces, seen] = self.classify(batch)
         return out
 
     def calibrated(self, probs: np.ndarray) -> np.ndarray:

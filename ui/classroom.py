@@ -228,7 +228,7 @@ def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, p
         st.session_state.update(downloads_for=code, downloads_redraw_at=time.monotonic() + REDRAW_S)
     share_panel(files, detector, fps, presence)
     if lesson is not None or stored is not None:  # outside the refreshing panel: a download is not cut short
-        downloads(lesson, code)
+        downloads(lesson, code, stored)
 
 
 @st.fragment(run_every=2.0)
@@ -376,9 +376,10 @@ def received_caption(frame: CallFrame, captured: tuple[int, int] | None, fps: fl
     )
 
 
-def downloads(lesson: Lesson | None, code: str | None) -> None:
+def downloads(lesson: Lesson | None, code: str | None, stored: LessonSnapshot | None = None) -> None:
     """The names form, the report and the CSVs, and ending the lesson. ``lesson``: None for a lesson only
-    the database holds (a restarted server, another server's lesson): its downloads from what is stored."""
+    the database holds (a restarted server, another server's lesson): its downloads from ``stored``, the
+    lesson as the page read it, each made from the database when its button is pressed."""
     if lesson is not None:
         with_names = seat_names(lesson)
         keep = st.session_state.get("keep_names", False)
@@ -387,7 +388,7 @@ def downloads(lesson: Lesson | None, code: str | None) -> None:
             writer.keep_names(code, bool(keep))
         lesson_downloads(lesson.snapshot, f"{lesson.snapshot().clock(0):%Y-%m-%d-%H%M}", with_names)
     else:
-        snapshot = lesson_storage().load(code)
+        snapshot = stored
         if snapshot is None:
             return
         with_names = bool(snapshot.names) and st.checkbox(

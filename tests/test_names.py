@@ -65,14 +65,21 @@ def named_seats(call: Call, gallery, how_many: int) -> dict[str, int]:
     return names
 
 
-def test_names_follow_when_everyone_moves_one_tile_on(analyzer):
+def named_call(analyzer, seed: int, how_many: int):
+    """The standard 5x5 gallery of ``seed`` shared, its first ``how_many`` seats with a face named, and their
+    faces learnt: the gallery, the call and name -> the tile its student sits in."""
     from tests.fixtures.call_galleries import standard
 
-    gallery = standard("5x5", 0)
+    gallery = standard("5x5", seed)
     call = Call(analyzer)
     call.show(gallery.bgr)
-    typed = named_seats(call, gallery, 6)
+    typed = named_seats(call, gallery, how_many)
     call.show(gallery.bgr, 2)  # the names' faces are learnt
+    return gallery, call, typed
+
+
+def test_names_follow_when_everyone_moves_one_tile_on(analyzer):
+    gallery, call, typed = named_call(analyzer, 0, 6)
     # The participant of the first tile leaves: the call keeps its grid and moves everyone one tile back.
     count = len(gallery.rects)
     names = call.show(moved(gallery, [*range(1, count), None]), 6)
@@ -85,13 +92,7 @@ def test_names_follow_when_everyone_moves_one_tile_on(analyzer):
 
 
 def test_a_seat_taken_by_another_student_loses_its_name_and_it_waits(analyzer):
-    from tests.fixtures.call_galleries import standard
-
-    gallery = standard("5x5", 1)
-    call = Call(analyzer)
-    call.show(gallery.bgr)
-    typed = named_seats(call, gallery, 3)
-    call.show(gallery.bgr, 2)
+    gallery, call, typed = named_call(analyzer, 1, 3)
     first, second = sorted(typed.values())[:2]
     order = list(range(len(gallery.rects)))
     stranger = max(i for i, photo in enumerate(gallery.photos) if photo is not None and i not in typed.values())
@@ -137,13 +138,7 @@ def relaid(gallery, rows: int, cols: int) -> np.ndarray:
 
 
 def test_names_follow_their_faces_through_a_reflow_to_another_grid(analyzer):
-    from tests.fixtures.call_galleries import standard
-
-    gallery = standard("5x5", 2)
-    call = Call(analyzer)
-    call.show(gallery.bgr)
-    typed = named_seats(call, gallery, 5)
-    call.show(gallery.bgr, 2)
+    gallery, call, typed = named_call(analyzer, 2, 5)
     layout = call.lesson.layout
     names = call.show(relaid(gallery, 4, 6), 6)  # everyone moves: 4 rows of 6
     assert call.lesson.layout > layout  # seats named afresh

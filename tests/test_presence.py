@@ -67,8 +67,7 @@ def test_a_face_without_an_estimate_has_no_label():
     assert Face((0, 0, 10, 10), NOT_ESTIMATED).ranked() == []
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-def test_a_presence_lesson_is_stored_and_listed_as_one(presence_lesson, tmp_path, backend):
+def test_a_presence_lesson_is_stored_and_listed_as_one(presence_lesson, tmp_path):
     import secrets
 
     from fer.storage import LessonDatabase

@@ -9,7 +9,16 @@ import pytest
 from helpers import SHARED, shared_data
 
 from fer.labels import LABELS, SPLITS
-from fer.training.ferplus import HEADER, VOTE_COLUMNS, VotesError, load_votes, majority_labels, soft_targets
+from fer.training.ferplus import (
+    CONTEMPT,
+    HEADER,
+    VOTE_COLUMNS,
+    VotesError,
+    load_votes,
+    majority_labels,
+    repository_majority_labels,
+    soft_targets,
+)
 
 VOTES_CSV = SHARED / "fer2013" / "ferplus_votes.csv"
 # The FER+ column that stands for each class, written out here rather than taken from fer.training.ferplus.
@@ -112,6 +121,24 @@ def test_majority_labels_map_each_column_and_leave_out_ties_and_non_classes():
     )
     assert majority_labels(faces).tolist() == [-1, -1, -1, -1, -1, LABELS.index("neutral")]
     assert majority_labels(np.zeros((0, len(VOTE_COLUMNS)), np.int64)).shape == (0,)
+
+
+def test_the_ferplus_repositorys_rule_drops_single_votes_and_keeps_only_majorities():
+    for column, label in CLASS_OF_COLUMN.items():
+        assert repository_majority_labels(counts(**{column: 6, "unknown": 4})[None]).tolist() == [LABELS.index(label)]
+    faces = np.stack(
+        [
+            counts(neutral=4, happiness=3, surprise=3),  # a plurality, not a majority: left out
+            counts(neutral=6, happiness=1, surprise=1, fear=1, NF=1),  # 6 of the 6 votes left once singles go
+            counts(neutral=5, happiness=5),  # a tie is no majority
+            counts(contempt=7, neutral=3),  # kept, as a class no 7-class model has
+            counts(unknown=6, fear=4),
+            counts(NF=10),
+            counts(sadness=1, anger=1, fear=1, disgust=1, surprise=1, happiness=1, neutral=1, contempt=3),
+        ]
+    )
+    neutral = LABELS.index("neutral")
+    assert repository_majority_labels(faces).tolist() == [-1, neutral, -1, CONTEMPT, -1, -1, CONTEMPT]
 
 
 @pytest.fixture(scope="module")

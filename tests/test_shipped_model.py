@@ -22,10 +22,10 @@ from fer.recognition.model_card import (
     shipped_model_files,
 )
 from fer.recognition.preprocessing import model_input
-from fer.training.ferplus import load_votes, majority_labels
+from fer.training.ferplus import load_votes, majority_labels, repository_majority_labels
 from fer.training.metrics import Report, classification_report
 from fer.training.model import ModelConfig, build_model
-from scripts.training.evaluate import headline, readme_table
+from scripts.training.evaluate import headline, readme_table, repository_score
 from scripts.training.faces_wild import score_faces_wild
 
 VOTES_CSV = SHARED / "fer2013" / "ferplus_votes.csv"
@@ -127,7 +127,11 @@ def test_served_figures_are_what_the_card_and_readme_claim(fer_faces, card):
         majority = majority_labels(votes.aligned(part.names))
         rated = majority >= 0
         assert metrics["ferplus_faces"][split]["kept"] == rated.sum()
+        repository = repository_majority_labels(votes.aligned(part.names))
         for view, predicted in predictions(classify, part.faces).items():
+            fresh, claimed = repository_score(repository, predicted), metrics["ferplus_repository"][split][view]
+            assert fresh["faces"] == claimed["faces"] and fresh["contempt"] == claimed["contempt"]
+            assert within_slack(fresh["accuracy"], claimed["accuracy"], fresh["faces"])
             for label_set, report in (
                 ("fer2013", classification_report(part.labels, predicted)),
                 ("ferplus", classification_report(majority[rated], predicted[rated])),
@@ -162,4 +166,9 @@ def test_the_card_holds_what_serving_and_provenance_need(card):
     assert [h["epoch"] for h in history] == list(range(1, card.training["epochs_run"] + 1))
     assert max(history, key=lambda h: h[card.training["selection"]])["epoch"] == card.training["best_epoch"]
     assert history[-1]["wall_s"] == card.training["wall_time_s"]
-    assert set(json.loads((MODEL_DIR / model_card.VARIANTS_NAME).read_text())) == {"targets", "widths", "fine-tune"}
+    assert set(json.loads((MODEL_DIR / model_card.VARIANTS_NAME).read_text())) == {
+        "targets",
+        "widths",
+        "fine-tune",
+        "second-net",
+    }

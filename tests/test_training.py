@@ -23,6 +23,7 @@ from fer.recognition.model_card import (
     read_model_files,
     sha256,
 )
+from fer.recognition.preprocessing import model_input
 from fer.training.data import FerData
 from fer.training.ferplus import load_votes, soft_targets
 from scripts.training.common import DEFAULT_VOTES, machine
@@ -234,6 +235,64 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
     assert "old table" not in table and table.startswith("# Model\n") and table.endswith("\n\nMore.\n")
     private = metrics["ferplus"]["PrivateTest"]["served_views"]["accuracy"]
     assert f"**{private:.1%}**" in table and f"**{wild['accuracy']:.1%}** right" in table
+
+
+@pytest.mark.slow
+def test_a_run_with_video_call_degradations_pairs_with_an_exported_net_into_one_model(
+    trained, fer_tar, fer_faces, tmp_path
+):
+    import keras
+
+    run, _, _ = trained
+    first, second, pair = tmp_path / "first", tmp_path / "second", tmp_path / "pair"
+    run_script("export", "--run", str(run), "--out", str(first), "--data", str(fer_tar))
+    run_script(
+        "fit",
+        *("--run", str(second), "--data", str(fer_tar), "--epochs", "1", "--warmup-epochs", "0"),
+        *("--limit", "256", "--batch-size", "32", "--seed", "7", "--degrade", "--degrade-share", "0.5"),
+        *("--ema-momentum", "0.9"),
+    )
+    config = json.loads((second / "config.json").read_text())
+    assert config["train"]["degrade"] and config["degrade"]["share"] == 0.5 and config["degrade"]["jpeg_quality"]
+    printed = run_script(
+        "pair", "--first", str(first), "--second", str(second), "--out", str(pair), "--data", str(fer_tar)
+    )
+    assert "max |diff|" in printed
+    card = read_model_files(pair).card  # checksums, labels, input contract, face crop
+    assert [net["role"] for net in card.training["nets"]] == ["first", "second"]
+    assert card.training["nets"][1]["train"]["degrade"] and card.parity["max_abs_diff"] <= 1e-4
+    assert set(json.loads((pair / HISTORY_NAME).read_text())) == {"first", "second"}
+
+    # One model whose output is the mean of the two nets' outputs, each net's weights as trained.
+    joined = keras.models.load_model(pair / KERAS_NAME, compile=False)
+    nets = [keras.models.load_model(path, compile=False) for path in (first / KERAS_NAME, second / "best.keras")]
+    assert joined.count_params() == card.parameters == sum(net.count_params() for net in nets)
+    for inner, net in zip((joined.get_layer("first"), joined.get_layer("second")), nets, strict=True):
+        for a, b in zip(inner.get_weights(), net.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, np.asarray(b, np.float32))
+    faces = model_input(fer_faces.split("PublicTest").faces[:16])
+    apart = [joined.get_layer(role).predict(faces, verbose=0) for role in ("first", "second")]
+    assert np.abs(apart[0] - apart[1]).max() > 1e-3  # two different nets, so that their mean tells
+    mean = (apart[0] + apart[1]) / 2
+    np.testing.assert_allclose(joined.predict(faces, verbose=0), mean, atol=1e-6)
+
+    run_script("quantize", "--model-dir", str(pair), "--data", str(fer_tar), "--calibration", "64")
+    files = read_model_files(pair)
+    assert files.card.files[TFLITE_NAME]["bytes"] < card.files[TFLITE_NAME]["bytes"] / 2  # int8
+    probs = EmotionModel(files)(faces)
+    assert probs.shape == (16, 7) and np.allclose(probs.sum(axis=1), 1.0)
+    assert np.abs(probs - mean).max() < 0.1
+
+    # A folder that already serves a pair is not a first net.
+    again = subprocess.run(
+        [sys.executable, "-m", "scripts.training.pair", "--first", str(pair), "--second", str(second)]
+        + ["--out", str(tmp_path / "again")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert again.returncode != 0 and "serves a pair already" in again.stderr
 
 
 def test_an_exported_run_records_every_sitting():

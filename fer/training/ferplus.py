@@ -12,6 +12,10 @@ Two views of the votes, each with a stated rule:
   mask False) when no class vote is left, or when unknown + NF outvote every class.
 * :func:`majority_labels` (evaluation, the field's FER+ "majority" accuracy): the plurality of the
   ten columns; faces whose plurality is contempt, unknown or NF, or tied, get ``-1`` (left out).
+* :func:`repository_majority_labels` (evaluation, the rule of the FER+ authors' own code): single
+  votes dropped, then a face is kept only when its top column has more than half of the votes left
+  and is not unknown or NF; contempt faces are kept as :data:`CONTEMPT`, a class no 7-class model
+  predicts.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ VOTE_COLUMNS: tuple[str, ...] = (
 CLASS_COLUMNS: tuple[str, ...] = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
 _CLASS_INDEX = [VOTE_COLUMNS.index(c) for c in CLASS_COLUMNS]
 _NO_CLASS_INDEX = [VOTE_COLUMNS.index(c) for c in ("unknown", "NF")]
+CONTEMPT = len(LABELS)  # repository_majority_labels' label of a contempt face
 HEADER: tuple[str, ...] = ("path", "usage", "fer2013_row", *VOTE_COLUMNS, "matched")
 
 
@@ -129,4 +134,18 @@ def majority_labels(counts: np.ndarray) -> np.ndarray:
     to_label[_CLASS_INDEX] = np.arange(len(LABELS))
     labels = to_label[winner]
     labels[tied] = -1
+    return labels
+
+
+def repository_majority_labels(counts: np.ndarray) -> np.ndarray:
+    """Int64 labels ``(N,)`` by the FER+ repository's "majority" rule: in LABELS order, :data:`CONTEMPT`
+    for contempt, ``-1`` (left out) where no column has more than half of the votes left once single
+    votes are dropped, or where that column is unknown or NF."""
+    counts = np.where(np.asarray(counts) > 1, counts, 0)
+    top, winner = counts.max(axis=1), counts.argmax(axis=1)
+    to_label = np.full(len(VOTE_COLUMNS), -1, np.int64)
+    to_label[_CLASS_INDEX] = np.arange(len(LABELS))
+    to_label[VOTE_COLUMNS.index("contempt")] = CONTEMPT
+    labels = to_label[winner]
+    labels[~(top > counts.sum(axis=1) / 2)] = -1
     return labels

@@ -15,6 +15,7 @@ scored against the gallery's truth:
   in a labelled tile; face acc: the same for the last frame's true faces, unsmoothed
 
     python -m scripts.bench.galleries --seeds 3 --frames 12 --json galleries.json
+    python -m scripts.bench.galleries --model-dir some/dir    # another model's files
 """
 
 from __future__ import annotations
@@ -113,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="galleries per size, seeds 0..N-1")
     parser.add_argument("--frames", type=int, default=12, help="frames per gallery, at 2 a second")
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--model-dir", type=Path, help="another model's files (default: the served model)")
     args = parser.parse_args(argv)
     from fer.classroom.call import SharedCall
+    from fer.recognition.model_card import read_model_files
 
-    call = SharedCall.from_model()
+    call = SharedCall.from_model(read_model_files(args.model_dir) if args.model_dir else None)
     results: dict[str, dict] = {}
     for name in STANDARD:
         runs = []

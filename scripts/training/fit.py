@@ -25,7 +25,7 @@ import json
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,7 @@ class TrainConfig:
     seed: int = 1234
     limit: int = 0  # train on only the first N training faces (0 = all); for smoke tests
     degrade: bool = False  # video-call degradations (training.degrade) on every training batch
+    degrade_share: float = DegradeConfig.share  # with degrade: the share of each batch's faces degraded
     ema_momentum: float = 0.0  # > 0: score and keep the exponential moving average of the weights (AdamW use_ema)
 
 
@@ -199,6 +200,10 @@ def build_trainer(model_cfg: ModelConfig, augment_cfg: AugmentConfig, train_cfg:
     return trainer, classifier
 
 
+def degrade_config(train_cfg: TrainConfig) -> DegradeConfig:
+    return replace(DegradeConfig(), share=train_cfg.degrade_share)
+
+
 def start_from(classifier, path: Path) -> None:
     """Load a trained classifier's weights into ``classifier``; the two must have the same layers."""
     import keras
@@ -268,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         config |= {"backend": keras.backend.backend(), "keras": keras.__version__, "hardware": machine()}
         config |= {"train_faces": len(train.x), "parameters": classifier.count_params()}
         config |= {"init": str(init)} if init else {}
-        config |= {"degrade": DegradeConfig().to_dict()} if train_cfg.degrade else {}
+        config |= {"degrade": degrade_config(train_cfg).to_dict()} if train_cfg.degrade else {}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 
     sizes = f"{len(train.x)} training faces ({train_cfg.targets} targets), {len(public.x)} PublicTest"
@@ -284,7 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     if train_cfg.degrade:
         batches = degraded_batches(
-            train.x, train.targets, sample_weight, train_cfg.batch_size, train_cfg.seed, DegradeConfig(), len(history)
+            train.x,
+            train.targets,
+            sample_weight,
+            train_cfg.batch_size,
+            train_cfg.seed,
+            degrade_config(train_cfg),
+            len(history),
         )
         trainer.fit(batches, **fit_args)
     else:

@@ -12,6 +12,7 @@ does not distort); records the same in ``model/variants.json`` under the compari
         runs/variants/blend-0.5 runs/variants/fer2013
     python -m scripts.training.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48
     python -m scripts.training.variants --name fine-tune runs/ferplus runs/tuned
+    python -m scripts.training.variants --name second-net runs/videocall runs/videocall-tune
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def settings(config: dict) -> str:
     dropout = tuple(model.get("block_dropout", ModelConfig.block_dropout))
     if dropout != ModelConfig.block_dropout:
         parts.append(f"block dropout {'-'.join(f'{d:g}' for d in dropout)}")
+    if config["train"].get("degrade"):
+        share = config["train"].get("degrade_share", config.get("degrade", {}).get("share", 0.8))
+        parts.append(f"video-call degradations on {share:.0%} of faces")
+    if config["train"].get("ema_momentum"):
+        parts.append(f"weights' moving average ({config['train']['ema_momentum']:g}) scored and kept")
     if config.get("augment", {}).get("erasing_factor", AugmentConfig.erasing_factor) == 0:
         parts.append("no random erasing")
     if config.get("init"):

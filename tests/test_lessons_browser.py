@@ -5,8 +5,9 @@ saving to it, each with a data folder of its own. In a real Chromium the teacher
 (a gallery of real faces_wild photos) on server A until the class page shows seats and the lesson's link;
 A is killed (SIGKILL: no goodbye, no last save); the same link on server B shows the lesson from the
 database, stopped, with its downloads holding the lesson up to the writer's last save; sharing again on B
-goes on with the same lesson after a pause; B's Lessons page lists it, opens it and deletes it, and the
-database holds no row of it.
+goes on with the same lesson after a pause. Server A is started again, and while B still shares the call,
+A's Lessons page (another tab) lists the lesson, opens it and deletes it: B's sharing tab says the lesson
+was ended on another page and stops, and the database holds no row of it (B does not store it again).
 
 The browser and both servers run in a private network namespace (``unshare -n``, as root, like
 tests/test_class_browser.py): this file, run as a script there, drives them and prints one JSON object.
@@ -156,17 +157,26 @@ def test_sharing_again_on_the_other_server_goes_on_with_the_same_lesson_after_a_
 
 def test_the_lessons_page_lists_opens_and_deletes_it_from_the_database(session):
     listed = session["lessons_page"]
+    assert session["restarted_a"]["healthy"]
     # Named by its start on the teacher's clock, its length and its line: "2026-12-02 20:06 · 38 s · 16 faces · ..."
     assert re.fullmatch(re.escape(listed["option_expected"]) + r"[0-9a-z ]+ · \d+ faces · .+", listed["option"]), listed
-    assert listed["opened"]["url_kept"] and listed["opened"]["stopped"]
+    # Opened on A while B shares it: shown from the database, live (B's line, not "Stopped").
+    assert listed["opened"]["url_kept"] and listed["opened"]["headline"] not in ("", "Stopped"), listed["opened"]
     # Asked first: the lesson is still stored while the question stands.
     assert listed["asked_first"] and listed["rows_while_asked"]["lessons"] == 1
     assert listed["rows_while_asked"]["lesson_seconds"] > 0 and listed["rows_while_asked"]["seat_minutes"] > 0
     assert listed["gone_from_list"] and listed["code_left_in_browser"] is False
     assert listed["link_after_delete_says_none_stored"]
-    # Read here, outside the namespace, over TCP: no row of the lesson is left in any table.
+    # Read here, outside the namespace, over TCP, after B had rounds to save it again: no row is left in any table.
     rows = lesson_rows(session["url"], session["code"])
     assert set(rows) == set(listed["rows_while_asked"]) and not any(rows.values()), rows
+
+
+def test_the_server_sharing_a_lesson_deleted_elsewhere_stops_and_says_so(session):
+    ended = session["ended_on_b"]
+    assert ended["told"] and ended["lesson_left_the_address"], ended
+    assert ended["headline"] == "Stopped" and not ended["receiving"], ended
+    assert not any(ended["rows_after"].values()), ended  # B's writer, rounds after, stored none of it again
 
 
 # -- the session, inside the namespace (``python tests/test_lessons_browser.py``) --------------------------------
@@ -241,12 +251,24 @@ def browser_codes(app) -> list[str]:
     return json.loads(app.evaluate("key => window.localStorage.getItem(key)", LINKS_KEY) or "[]")
 
 
+def shown_headline(page) -> str:
+    """The class page's headline, or "" while the page shows none (another mode, a run drawing)."""
+    with contextlib.suppress(Exception):
+        return page.headline() if page.page.locator("h3").count() else ""
+    return ""
+
+
+def address(app) -> str:
+    """The page's address now (``page.url`` is brought up to date only while Playwright is called)."""
+    return app.evaluate("() => window.location.href")
+
+
 def lesson_code(url: str) -> str | None:
     found = re.search(r"[?&]lesson=([A-Za-z0-9_-]{22})", url)
     return found[1] if found else None
 
 
-def drive(args, ports: dict[str, int], servers: dict, result: dict) -> None:
+def drive(args, ports: dict[str, int], servers: dict, result: dict, restart_a) -> None:
     from browser import wait_idle
     from class_session import ClassPage, seats_of, wait_for
     from playwright.sync_api import sync_playwright
@@ -353,16 +375,18 @@ def drive(args, ports: dict[str, int], servers: dict, result: dict) -> None:
                 **report_facts(report),
             }
 
-            # 5. B's Lessons page (this browser's list on B's origin: the lesson was opened there): list, open, delete.
-            step("lessons page on B")
-            app = page.page
-            # While sharing, the page asks before it stops the share (unless the share went stale meanwhile).
-            switch = app.get_by_role("button", name="Stop sharing and switch to Lessons")
+            # 5. Server A again, and in another tab its Lessons page (this browser's list on A's origin: the
+            # lesson was opened there), while B's tab still shares the call: list, open, delete.
+            step("restart A")
+            servers["a"] = restart_a()
+            result["restarted_a"] = {"healthy": healthy(ports["a"])}
+            step("lessons page on A")
+            app = context.new_page()
+            app.goto(f"{a_url}/", wait_until="domcontentloaded")
+            read_notice(app)
             chosen = app.get_by_role("combobox", name="Lesson")
-            choose_mode(app, "Lessons", lambda: switch.count() == 1 or chosen.count() == 1)
-            listed = {"asked_to_switch": switch.count() == 1}
-            if listed["asked_to_switch"]:
-                switch.click()
+            choose_mode(app, "Lessons", lambda: chosen.count() == 1)
+            listed = {}
             # The lesson to choose, as the list names it: its start on the teacher's clock and its line.
             option = f"{stored_start(args.database, code).astimezone(ZONE):%Y-%m-%d %H:%M} · "
             wait_for(lambda: chosen.count() and chosen.input_value(), 60, 0.25)
@@ -371,8 +395,11 @@ def drive(args, ports: dict[str, int], servers: dict, result: dict) -> None:
             wait_idle(app)
             app.screenshot(path=str(args.out / "4-lessons-page-on-b.png"))
             app.get_by_role("button", name="Open it on the class page").click()
-            app.get_by_text("Sharing stopped at").first.wait_for(timeout=30_000)
-            listed["opened"] = {"url_kept": lesson_code(app.url) == code, "stopped": page.headline() == "Stopped"}
+            opened = ClassPage(app)
+            live = ("", "Stopped")  # not yet drawn, or not B's live line
+            wait_for(lambda: lesson_code(address(app)) == code and shown_headline(opened) not in live, 30, 0.25)
+            listed["opened"] = {"url_kept": lesson_code(address(app)) == code, "headline": shown_headline(opened)}
+            app.screenshot(path=str(args.out / "5-shared-on-b-seen-on-a.png"))
             choose_mode(app, "Lessons", lambda: chosen.count() == 1)
             app.get_by_role("button", name="Delete it").click(timeout=60_000)
             asked = app.get_by_text(re.compile(r"Delete the lesson of .*for good"))
@@ -380,12 +407,28 @@ def drive(args, ports: dict[str, int], servers: dict, result: dict) -> None:
             listed["rows_while_asked"] = lesson_rows(args.database, code)
             app.get_by_role("button", name="Delete the lesson").click()
             none = "No saved lesson has been opened in this browser yet"
-            listed["gone_from_list"] = bool(wait_for(lambda: none in page.text(), 30, 0.25))
+            listed["gone_from_list"] = bool(wait_for(lambda: none in opened.text(), 30, 0.25))
             listed["code_left_in_browser"] = not wait_for(lambda: code not in browser_codes(app), 15, 0.2)
-            # The link on B: no lesson left, in the database or in the server's memory.
-            app.goto(f"{b_url}/?lesson={code}", wait_until="domcontentloaded")
+
+            # 6. B's tab, still sharing: told that the lesson was ended elsewhere; the share stops.
+            step("ended on B")
+            told = "This lesson was ended on another page"
+            ended = {"told": bool(wait_for(lambda: told in page.text(), 30, 0.25))}
+            page.page.bring_to_front()
+            page.page.screenshot(path=str(args.out / "6-ended-on-b.png"))
+            ended["lesson_left_the_address"] = lesson_code(page.page.url) is None
+            wait_for(lambda: shown_headline(page) == "Stopped", 15, 0.25)
+            ended["headline"] = shown_headline(page)
+            ended["receiving"] = "Receiving " in page.text()
+            waited = time.monotonic()  # B's writer has rounds to store it again, if it would
+            wait_for(lambda: time.monotonic() - waited >= 6, 10)
+            ended["rows_after"] = lesson_rows(args.database, code)
+            result["ended_on_b"] = ended
+
+            # The link on A: no lesson left, in the database or in the server's memory.
+            app.goto(f"{a_url}/?lesson={code}", wait_until="domcontentloaded")
             gone = "No lesson is stored under that link"
-            listed["link_after_delete_says_none_stored"] = bool(wait_for(lambda: gone in page.text(), 60, 0.25))
+            listed["link_after_delete_says_none_stored"] = bool(wait_for(lambda: gone in opened.text(), 60, 0.25))
             result["lessons_page"] = listed
             step("done")
             result.pop("step")
@@ -429,12 +472,12 @@ def main() -> int:
         call_page(folder, ROWS * COLS, video=False)
         ports = {"a": free_port(), "b": free_port(), "call": free_port()}
         call_server = serve_call(folder, ports["call"])
-        logs = {s: Path(tmp) / f"streamlit-{s}.log" for s in ("a", "b")}
+        logs = {s: Path(tmp) / f"streamlit-{s}.log" for s in ("a", "b", "a-again")}
 
-        def serve(name: str):
+        def serve(name: str, log: str | None = None):
             data = Path(tmp) / f"data-{name}"  # each server's own data folder: the database is the only thing shared
             env = {"DATABASE_URL": args.database, "FER_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
-            return serve_app(ports[name], logs[name], env)
+            return serve_app(ports[name], logs[log or name], env)
 
         servers: dict = {}
         try:
@@ -446,7 +489,7 @@ def main() -> int:
             for future in starting.values():
                 future.result()  # raises what made a server fail, once both started ones are known to stop them
             result["setup_s"] = round(time.monotonic() - began, 1)  # the call's page and both servers
-            drive(args, ports, servers, result)
+            drive(args, ports, servers, result, lambda: serve("a", "a-again"))
         except Exception as err:  # noqa: BLE001 - reported with the servers' logs
             result["error"] = f"{type(err).__name__}: {err}"
         finally:
@@ -454,7 +497,7 @@ def main() -> int:
                 if server.poll() is None:
                     stop_server(server)
             call_server.shutdown()
-        result["server_logs"] = {s: log.read_text()[-1500:] for s, log in logs.items()}
+        result["server_logs"] = {s: log.read_text()[-1500:] for s, log in logs.items() if log.exists()}
     print(json.dumps(result))
     return 0
 

@@ -29,7 +29,16 @@ from fer.classroom.lesson import PAUSE_S, Lesson
 from fer.classroom.report import class_csv, report_html, seats_csv
 from fer.classroom.snapshot import LessonSnapshot
 from fer.labels import LABELS
-from fer.storage import LessonDatabase, LessonWriter, StorageError, database_url, records, tables, upgrade_to_head
+from fer.storage import (
+    LessonDatabase,
+    LessonEnded,
+    LessonWriter,
+    StorageError,
+    database_url,
+    records,
+    tables,
+    upgrade_to_head,
+)
 from tests.fixtures.call_galleries import call_gallery, standard
 from tests.fixtures.galleries import WILD
 from tests.fixtures.postgres import free_port
@@ -252,6 +261,32 @@ def test_delete_removes_every_row_of_the_lesson_and_only_its(database, call_fram
     assert lesson_rows(database, kept) == counts and database.load(gone) is None
     database.save(gone, lesson.snapshot())  # saved again after its deletion: whole, not from where it was
     assert_same(database.load(gone), replace(lesson.snapshot(), names={}))
+
+
+def test_a_lesson_deleted_on_another_server_is_ended_there_not_stored_again(url, call_frames):
+    sharing, other = LessonDatabase.open(url), LessonDatabase.open(url)  # two servers, one database
+    writer = LessonWriter(sharing, every_s=3600)  # rounds by flush() only
+    try:
+        lesson_code, lesson = code(), real_lesson(call_frames)
+        writer.add(lesson_code, lesson)
+        writer.flush()
+        assert writer.status(lesson_code).line == "saved" and other.load(lesson_code) is not None
+        assert other.delete(lesson_code)  # "End this lesson" on the other server
+        play(lesson, call_frames[0], lesson.latest_s + 0.5, 2)  # the call goes on where it is shared
+        for _ in range(2):  # the next rounds write nothing of it
+            writer.flush()
+            status = writer.status(lesson_code)
+            assert status.ended and not status.ok and status.line.startswith("no longer saved: the lesson was ended")
+            assert other.load(lesson_code) is None and set(lesson_rows(other, lesson_code).values()) == {0}
+        with pytest.raises(LessonEnded):
+            sharing.save(lesson_code, lesson.snapshot())
+        assert other.load(lesson_code) is None
+        writer.remove(lesson_code)  # the page lets it go
+        assert writer.status(lesson_code) is None and other.load(lesson_code) is None
+    finally:
+        writer.close()
+        sharing.close()
+        other.close()
 
 
 def test_expire_removes_the_lessons_not_saved_for_long(database):

@@ -66,6 +66,27 @@ def delete_lesson(code: str) -> str | None:
     return None
 
 
+def end_if_deleted_elsewhere(share: Share, code: str | None) -> None:
+    """A lesson this server holds that another page or server deleted ("End this lesson", the Lessons
+    page): this server lets it go too, the share stops, and the page says why (the next share starts a
+    new lesson)."""
+    writer = lesson_storage().writer
+    status = writer.status(code) if writer is not None and code else None
+    if status is None or not status.ended:
+        return
+    lesson_store().end(code)  # and no longer saved
+    forget_lesson(code)
+    share.stopped, share.latest = True, None
+    # A new share generation: the share button, drawn again, ends the browser's capture.
+    st.session_state["share_generation"] = st.session_state.get("share_generation", 0) + 1
+    st.session_state["class_error"] = (
+        "This lesson was ended on another page (its record was deleted there), so this page stopped sharing "
+        "and no longer keeps it. Share the call again to start a new lesson."
+    )
+    del st.query_params["lesson"]
+    st.rerun()
+
+
 def save_lesson(code: str, lesson: Lesson) -> None:
     """Have the database save ``lesson`` from now on (if there is a database, and it does not yet)."""
     writer = lesson_storage().writer
@@ -269,6 +290,7 @@ def share_panel(files: ModelFiles | None, detector: DetectorConfig, fps: float, 
             take_frame(share, lesson, frame)
     if time.monotonic() - share.last_frame > max(STALE_FRAMES / fps, STALE_S):
         share.stopped = True
+    end_if_deleted_elsewhere(share, current_lesson(store)[0])
     code, lesson = current_lesson(store)
     snapshot = lesson.snapshot() if lesson is not None else lesson_storage().load(code)
     show_share(share, code, snapshot, fps, generation)

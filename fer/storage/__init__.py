@@ -11,7 +11,7 @@ restarted server, or another one, finds a lesson again by its code.
 Importing :mod:`fer` or :mod:`fer.classroom` does not import this package (nor SQLAlchemy).
 """
 
-from fer.storage.database import RETENTION, LessonDatabase
+from fer.storage.database import RETENTION, LessonDatabase, LessonEnded
 from fer.storage.engine import StorageError, database_url, upgrade_to_head
 from fer.storage.summaries import LessonSummary
 from fer.storage.writer import LessonWriter, SaveStatus
@@ -19,6 +19,7 @@ from fer.storage.writer import LessonWriter, SaveStatus
 __all__ = [
     "RETENTION",
     "LessonDatabase",
+    "LessonEnded",
     "LessonSummary",
     "LessonWriter",
     "SaveStatus",

@@ -5,7 +5,8 @@ numbers only (:mod:`fer.storage.tables`), under the SHA-256 of the code. A save 
 transaction, what changed since this process's last save of the lesson (:func:`fer.storage.records.changes`);
 a failed save changes nothing, and the next writes all that is not written yet. Every query takes
 its values as parameters, and a string that is no lesson code is refused with ValueError before
-any query. Nothing lists the lessons: a caller asks for the codes it holds. Thread-safe.
+any query. Nothing lists the lessons: a caller asks for the codes it holds. A lesson deleted after this
+process saved it is ended: its next save raises :class:`LessonEnded` and writes nothing. Thread-safe.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ from fer.storage.records import Changes, Saved, changes, lesson_row, snapshot_of
 from fer.storage.summaries import LessonSummary, summary_of, summary_query
 
 RETENTION = timedelta(days=30)  # lessons not saved for this long go, when expire() is called
+ENDED = "the lesson was ended on another page: its record was deleted from the lessons database"
+
+
+class LessonEnded(Exception):
+    """A lesson this process saved was deleted meanwhile ("End this lesson" or the Lessons page, in
+    another tab or on another server; or the retention): it is not stored again."""
 
 
 class LessonDatabase:
@@ -39,6 +46,7 @@ class LessonDatabase:
         self._path = sqlite_path(url)
         self._file: tuple[int, int] | None = self._file_id()
         self._saved: dict[str, Saved] = {}  # code -> what its last save in this process wrote
+        self._ended: set[str] = set()  # codes of lessons deleted elsewhere after this process saved them
         self._locks: dict[str, threading.Lock] = {}  # one save of a lesson at a time
         self._lock = threading.Lock()
         self._generation = 0  # counts the database files found anew (SQLite): a save's state is of one
@@ -77,6 +85,8 @@ class LessonDatabase:
         self._check_file()
         now = now or datetime.now(UTC)
         with self._lock:
+            if code in self._ended:
+                raise LessonEnded(ENDED)
             lock = self._locks.setdefault(code, threading.Lock())
             generation = self._generation
         with lock, self._writing:
@@ -86,8 +96,11 @@ class LessonDatabase:
                 lesson_id = saved.lesson_id if saved else None
                 if lesson_id is not None:
                     found = connection.execute(update(t.lessons).where(t.lessons.c.id == lesson_id).values(row))
-                    if found.rowcount != 1:  # deleted or expired meanwhile: stored afresh, whole
-                        lesson_id = saved = None
+                    if found.rowcount != 1:  # deleted since this process saved it: ended, not stored again
+                        with self._lock:
+                            self._saved.pop(code, None)
+                            self._ended.add(code)
+                        raise LessonEnded(ENDED)
                 if lesson_id is None:
                     lesson_id = self._lesson_id(connection, key, row)
                 todo, done = changes(lesson_id, snapshot, saved, keep_names)
@@ -169,6 +182,7 @@ class LessonDatabase:
             removed = self._delete(connection, ids)
         with self._lock:
             self._saved.pop(code, None)
+            self._ended.discard(code)
         return removed > 0
 
     def expire(self, older_than: timedelta = RETENTION, now: datetime | None = None) -> int:

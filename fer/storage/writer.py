@@ -6,7 +6,9 @@ killed outright loses the last few seconds at most. A lesson whose frames and na
 since its last save is not written again. When a save fails (the database is unreachable, the disk
 is full) the lesson goes on in memory and the next save writes everything not yet written; each
 lesson's :class:`SaveStatus` says in one line what a page shows: "saved", or "not saved since 10:42:
-<reason>". :meth:`LessonWriter.close` saves once more and stops the thread.
+<reason>". A lesson deleted meanwhile by another page or server is ended: it is no longer saved, and
+its status says so (``ended``) until the page lets it go (:meth:`LessonWriter.remove`).
+:meth:`LessonWriter.close` saves once more and stops the thread.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from fer.classroom.lesson import Lesson
-from fer.storage.database import LessonDatabase
+from fer.storage.database import ENDED, LessonDatabase, LessonEnded
 from fer.storage.engine import StorageError
 from fer.storage.tables import lesson_key
 
@@ -36,14 +38,17 @@ class SaveStatus:
     utc_offset_min: int = 0  # the teacher's clock, for the line
     saved_at: datetime | None = None
     failing: str | None = None
+    ended: bool = False  # deleted by another page or server: no longer saved
 
     @property
     def ok(self) -> bool:
-        return self.failing is None
+        return self.failing is None and not self.ended
 
     @property
     def line(self) -> str:
         """One line for the page: "saved", "not saved yet", or "not saved since 10:42: <reason>"."""
+        if self.ended:
+            return f"no longer saved: {ENDED}"
         if self.failing is None:
             return "saved" if self.saved_at is not None else "not saved yet"
         last = (self.saved_at or self.since).astimezone(timezone(timedelta(minutes=self.utc_offset_min)))
@@ -139,6 +144,8 @@ class LessonWriter:
         (an unreachable server would cost each lesson its connect timeout). Returns why the database is
         down, if it is."""
         lesson, keep = entry.lesson, entry.keep_names
+        if entry.status.ended:
+            return down
         names = lesson.names_now()
         if entry.status.ok and (lesson.frames, names, keep) == (entry.frames, entry.names, entry.kept):
             return down  # nothing new since its latest save
@@ -147,6 +154,11 @@ class LessonWriter:
             snapshot = lesson.snapshot()
             try:
                 self.database.save(code, snapshot, keep_names=keep, now=self._clock())
+            except LessonEnded:
+                log.info("a lesson was deleted on another page; it is no longer saved")
+                with self._lock:
+                    entry.status = replace(entry.status, ended=True)
+                return down
             except StorageError as error:
                 failing = error.reason
                 down = error.reason if error.database_wide else None

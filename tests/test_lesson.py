@@ -152,8 +152,10 @@ def test_the_store_keeps_lessons_apart_bounded_and_drops_idle_ones():
     now[0] = 4000
     assert store.get(code_b) is None and store.get(code_a) is lesson_a  # b was idle for over an hour
     store.create()
+    assert not store.ended(code_a)
     store.end(code_a)
     assert store.get(code_a) is None and len(store) == 1
+    assert store.ended(code_a) and not store.ended(code_b) and not store.ended(None)  # a tab sharing it is told
 
 
 def test_only_so_many_lessons_share_at_once():

@@ -67,19 +67,19 @@ def delete_lesson(code: str) -> str | None:
 
 
 def end_if_deleted_elsewhere(share: Share, code: str | None) -> None:
-    """A lesson this server holds that another page or server deleted ("End this lesson", the Lessons
-    page): this server lets it go too, the share stops, and the page says why (the next share starts a
-    new lesson)."""
+    """A lesson that another page deleted ("End this lesson", the Lessons page), on this server or another
+    (its writer then finds it gone): this server lets it go, this page's share stops, and the page says
+    why (the next share starts a new lesson)."""
     writer = lesson_storage().writer
     status = writer.status(code) if writer is not None and code else None
-    if status is None or not status.ended:
+    if not lesson_store().ended(code) and (status is None or not status.ended):
         return
     lesson_store().end(code)  # and no longer saved
     forget_lesson(code)
     share.stopped, share.latest = True, None
     # A new share generation: the share button, drawn again, ends the browser's capture.
     st.session_state["share_generation"] = st.session_state.get("share_generation", 0) + 1
-    st.session_state["class_error"] = (
+    st.session_state["class_ended"] = (  # shown until the next share starts a lesson
         "This lesson was ended on another page (its record was deleted there), so this page stopped sharing "
         "and no longer keeps it. Share the call again to start a new lesson."
     )
@@ -179,6 +179,7 @@ def start_lesson(store: LessonStore, utc_offset_min: int, presence: bool = False
         return None
     save_lesson(code, lesson)
     st.query_params["lesson"] = code
+    st.session_state.pop("class_ended", None)  # a new share, a new lesson: the old one's end is told no more
     return lesson
 
 
@@ -260,6 +261,7 @@ def share_panel(files: ModelFiles | None, detector: DetectorConfig, fps: float, 
         return
     store = lesson_store()
     share = share_state(files, detector, presence)
+    end_if_deleted_elsewhere(share, current_lesson(store)[0])  # before a frame could start a new lesson
     generation = st.session_state.get("share_generation", 0)
     result = share_component(
         data={
@@ -318,6 +320,8 @@ def downloads_need_drawing(code: str, sharing: bool) -> bool:
 def show_share(share: Share, code: str | None, snapshot: LessonSnapshot | None, fps: float, generation: int) -> None:
     if "class_error" in st.session_state:
         st.error(st.session_state.pop("class_error"))
+    if "class_ended" in st.session_state:
+        st.warning(st.session_state["class_ended"])
     if share.message:
         st.warning(share.message)
     saving = lesson_storage().writer.status(code) if code and lesson_storage().writer else None

@@ -47,6 +47,7 @@ class LessonStore:
         self._on_drop = on_drop  # told the code of each lesson the store lets go (idle or ended)
         self._lessons: dict[str, tuple[Lesson, float]] = {}  # code -> (lesson, last looked at)
         self._frames_at: dict[str, float] = {}  # code -> when its latest frame was admitted
+        self._ended: set[str] = set()  # codes of the lessons ended here ("End this lesson", the Lessons page)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -113,11 +114,17 @@ class LessonStore:
             return True
 
     def end(self, code: str) -> None:
-        """Drop a lesson now."""
+        """Drop a lesson now; :meth:`ended` then says so of its code (a tab still sharing it is told)."""
         with self._lock:
             held = self._lessons.pop(code, None)
             self._frames_at.pop(code, None)
+            self._ended.add(code)
         self._tell([code] if held else [])
+
+    def ended(self, code: str | None) -> bool:
+        """Whether the lesson of ``code`` was ended on this server."""
+        with self._lock:
+            return code in self._ended
 
     def _drop_idle(self) -> list[str]:
         """Drop the lessons nobody looked at for ``idle_s`` (under the lock); their codes."""

@@ -91,6 +91,57 @@ def training_record(config: dict, history: list[dict], summary: dict, progress: 
     }
 
 
+def float_net(model_config: dict, weights_from: Path, name: str = "emotion_cnn"):
+    """The net of ``model_config`` (a run's ``model`` section) rebuilt in float32 with ``weights_from``'s
+    weights: a mixed-precision run's checkpoint would otherwise export with bfloat16 layers."""
+    import keras
+
+    net = build_model(ModelConfig.from_dict(model_config))
+    net.set_weights(keras.models.load_model(weights_from, compile=False).get_weights())
+    return net if name == net.name else keras.Model(net.inputs[0], net.outputs[0], name=name)
+
+
+def write_model(model, out: Path, data: str, training: dict, history) -> int:
+    """Write ``model`` into ``out`` as served before quantisation: the float ``.keras`` and ``.tflite`` files,
+    checked against each other on real faces of ``data``, the card with ``training`` and beside it ``history``
+    (an earlier model's metrics removed). The exit status: 1 when the two files disagree."""
+    out.mkdir(parents=True, exist_ok=True)
+    keras_path, tflite_path = out / KERAS_NAME, out / TFLITE_NAME
+    model.save(keras_path)
+    tflite = to_tflite(model)
+    tflite_path.write_bytes(tflite)
+
+    faces = load_fer2013(data).split("PublicTest").faces[:PARITY_FACES]
+    max_diff = parity(model, tflite, model_input(faces))
+    print(f"Keras vs TFLite on {len(faces)} PublicTest faces: max |diff| {max_diff:.2e}", flush=True)
+    if not max_diff <= PARITY_TOLERANCE:  # NaN fails too
+        print(f"error: parity {max_diff:.2e} exceeds {PARITY_TOLERANCE:.0e}", file=sys.stderr)
+        return 1
+    card = (
+        ModelCard(
+            parameters=model.count_params(),
+            training=training,
+            exported=datetime.now(UTC).isoformat(timespec="seconds"),
+            parity={
+                "faces": len(faces),
+                "split": "PublicTest",
+                "max_abs_diff": max_diff,
+                "tolerance": PARITY_TOLERANCE,
+            },
+        )
+        .with_file(KERAS_NAME, keras_path.read_bytes())
+        .with_file(TFLITE_NAME, tflite)
+    )
+    card_path = card.write(out)
+    (out / HISTORY_NAME).write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
+    (out / METRICS_NAME).unlink(missing_ok=True)  # an earlier model's figures
+    print(
+        f"wrote {keras_path} ({keras_path.stat().st_size:,} B), {tflite_path} ({len(tflite):,} B), {card_path}, "
+        f"{HISTORY_NAME}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", required=True, type=Path, help="training run folder (from scripts.training.fit)")
@@ -107,50 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     summary_path = args.run / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
 
-    # Rebuilt in float32 from the run's own config: a mixed-precision run's checkpoint would
-    # otherwise export with bfloat16 layers.
-    model = build_model(ModelConfig.from_dict(config["model"]))
-    model.set_weights(keras.models.load_model(args.run / "best.keras", compile=False).get_weights())
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    keras_path, tflite_path = args.out / KERAS_NAME, args.out / TFLITE_NAME
-    model.save(keras_path)
-    tflite = to_tflite(model)
-    tflite_path.write_bytes(tflite)
-
-    faces = load_fer2013(args.data or config["train"]["data"]).split("PublicTest").faces[:PARITY_FACES]
-    max_diff = parity(model, tflite, model_input(faces))
-    print(f"Keras vs TFLite on {len(faces)} PublicTest faces: max |diff| {max_diff:.2e}", flush=True)
-    if not max_diff <= PARITY_TOLERANCE:  # NaN fails too
-        print(f"error: parity {max_diff:.2e} exceeds {PARITY_TOLERANCE:.0e}", file=sys.stderr)
-        return 1
-
     # A card already there lends its record of this run's earlier sittings (the comparisons of
     # variants beside it stay as they are).
     previous = ModelCard.read(args.out) if (args.out / METADATA_NAME).exists() else ModelCard()
-    card = (
-        ModelCard(
-            parameters=model.count_params(),
-            training=training_record(config, history, summary, previous.training_in_progress),
-            exported=datetime.now(UTC).isoformat(timespec="seconds"),
-            parity={
-                "faces": len(faces),
-                "split": "PublicTest",
-                "max_abs_diff": max_diff,
-                "tolerance": PARITY_TOLERANCE,
-            },
-        )
-        .with_file(KERAS_NAME, keras_path.read_bytes())
-        .with_file(TFLITE_NAME, tflite)
-    )
-    card_path = card.write(args.out)
-    (args.out / HISTORY_NAME).write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
-    (args.out / METRICS_NAME).unlink(missing_ok=True)  # an earlier model's figures
-    print(
-        f"wrote {keras_path} ({keras_path.stat().st_size:,} B), {tflite_path} ({len(tflite):,} B), {card_path}, "
-        f"{HISTORY_NAME}"
-    )
-    return 0
+    training = training_record(config, history, summary, previous.training_in_progress)
+    model = float_net(config["model"], args.run / "best.keras")
+    return write_model(model, args.out, args.data or config["train"]["data"], training, history)
 
 
 if __name__ == "__main__":

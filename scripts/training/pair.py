@@ -13,7 +13,8 @@ Writes ``emotion_cnn.keras`` (float32, both nets inside), a float ``emotion_cnn.
 ``history.json``, each run's epochs under its name. ``scripts.training.quantize``, ``evaluate`` and
 ``calibrate`` then make and measure the served int8 file, as for one net.
 
-    python -m scripts.training.pair --first model --second runs/videocall-tune --out model
+    python -m scripts.training.pair --first model --second runs/videocall-tune \
+        --second-started-from runs/videocall --out runs/pair
 """
 
 from __future__ import annotations
@@ -22,17 +23,12 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from fer.labels import INPUT_SHAPE
-from fer.recognition.model_card import HISTORY_NAME, KERAS_NAME, METADATA_NAME, METRICS_NAME, TFLITE_NAME, ModelCard
-from fer.recognition.preprocessing import model_input
-from fer.training.data import load_fer2013
-from fer.training.model import ModelConfig, build_model
-from scripts.training.export import PARITY_FACES, PARITY_TOLERANCE, parity, to_tflite, training_record
+from fer.recognition.model_card import HISTORY_NAME, KERAS_NAME, ModelCard
+from scripts.training.export import float_net, training_record, write_model
 
 PAIR = "the mean of the probabilities of two nets of the designed shape, trained apart, in one model"
 
@@ -46,16 +42,6 @@ def build_pair(first, second):
     return keras.Model(faces, probs, name="emotion_pair")
 
 
-def float_net(config: dict, weights_from: Path, name: str):
-    """The net of ``config`` (a run's ``model`` section) in float32, named ``name``, with ``weights_from``'s weights
-    (a mixed-precision run's checkpoint would otherwise bring bfloat16 layers)."""
-    import keras
-
-    net = build_model(ModelConfig.from_dict(config))
-    net.set_weights(keras.models.load_model(weights_from, compile=False).get_weights())
-    return keras.Model(net.inputs[0], net.outputs[0], name=name)
-
-
 def first_net(folder: Path) -> tuple[dict, list[dict]]:
     """The training record and history of the one net a model folder serves."""
     card = ModelCard.read(folder)
@@ -64,27 +50,23 @@ def first_net(folder: Path) -> tuple[dict, list[dict]]:
     return card.training, json.loads((folder / HISTORY_NAME).read_text())
 
 
-def second_net(run: Path, progress: dict) -> tuple[dict, dict[str, list[dict]]]:
-    """The training record of a run (with the run it started from, when the card's ``training_in_progress``
-    recorded that one) and the histories of both, by run name."""
+def run_record(run: Path) -> tuple[dict, list[dict]]:
+    """The training record of a run folder (``config.json``, ``history.json``, ``summary.json`` if it ended)
+    and its history."""
     config = json.loads((run / "config.json").read_text())
     history = json.loads((run / "history.json").read_text())
     summary_path = run / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-    record = {"run": run.name, **training_record(config, history, summary)}
+    return {"run": run.name, **training_record(config, history, summary)}, history
+
+
+def second_net(run: Path, started_from: Path | None) -> tuple[dict, dict[str, list[dict]]]:
+    """The training record of the second net's run, with that of the run whose weights it started from (a
+    fine-tuning run's), and their histories by run name."""
+    record, history = run_record(run)
     histories = {run.name: history}
-    if "init" in config and progress:
-        base = Path(progress["checkpoint"])
-        base_history = json.loads((base / "history.json").read_text()) if (base / "history.json").exists() else []
-        record["started_from"] = {
-            "weights": config["init"],
-            **{k: progress[k] for k in ("train", "model", "precision", "parameters", "wall_s", "pieces")},
-            "epochs_run": progress["epochs_done"],
-            "best_epoch": progress["best_so_far"]["epoch"],
-            "public_at_best_epoch_keras": progress["best_so_far"],
-        }
-        if base_history:
-            histories[f"{run.name}:started_from"] = base_history
+    if started_from is not None:
+        record["started_from"], histories[started_from.name] = run_record(started_from)
     return record, histories
 
 
@@ -92,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--first", required=True, type=Path, help="model folder of the net served alone")
     parser.add_argument("--second", required=True, type=Path, help="training run folder of the second net")
+    parser.add_argument(
+        "--second-started-from", type=Path, help="the run folder whose weights the second run started from"
+    )
     parser.add_argument("--out", required=True, type=Path, help="where to write the pair's files")
     parser.add_argument("--data", help="FER2013 for the parity check (default: the second run's training data)")
     args = parser.parse_args(argv)
@@ -100,53 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     keras.mixed_precision.set_global_policy("float32")
-    card = ModelCard.read(args.first)
     first_record, first_history = first_net(args.first)
-    second_record, histories = second_net(args.second, card.training_in_progress)
+    second_record, histories = second_net(args.second, args.second_started_from)
     second_config = json.loads((args.second / "config.json").read_text())
     with tempfile.TemporaryDirectory() as scratch:  # --first may be --out: read it before writing
         first_keras = Path(scratch) / KERAS_NAME
         shutil.copy2(args.first / KERAS_NAME, first_keras)
         first = float_net(first_record["model"], first_keras, "first")
-        second = float_net(second_config["model"], args.second / "best.keras", "second")
-        pair = build_pair(first, second)
-        args.out.mkdir(parents=True, exist_ok=True)
-        keras_path, tflite_path = args.out / KERAS_NAME, args.out / TFLITE_NAME
-        pair.save(keras_path)
-    tflite = to_tflite(pair)
-    tflite_path.write_bytes(tflite)
-
-    faces = load_fer2013(args.data or second_config["train"]["data"]).split("PublicTest").faces[:PARITY_FACES]
-    max_diff = parity(pair, tflite, model_input(faces))
-    print(f"Keras vs TFLite on {len(faces)} PublicTest faces: max |diff| {max_diff:.2e}", flush=True)
-    if not max_diff <= PARITY_TOLERANCE:  # NaN fails too
-        print(f"error: parity {max_diff:.2e} exceeds {PARITY_TOLERANCE:.0e}", file=sys.stderr)
-        return 1
-
+    second = float_net(second_config["model"], args.second / "best.keras", "second")
     nets = [{"role": "first", **first_record}, {"role": "second", **second_record}]
-    card = (
-        ModelCard(
-            parameters=pair.count_params(),
-            training={"served": PAIR, "nets": nets},
-            exported=datetime.now(UTC).isoformat(timespec="seconds"),
-            parity={
-                "faces": len(faces),
-                "split": "PublicTest",
-                "max_abs_diff": max_diff,
-                "tolerance": PARITY_TOLERANCE,
-            },
-        )
-        .with_file(KERAS_NAME, keras_path.read_bytes())
-        .with_file(TFLITE_NAME, tflite)
+    return write_model(
+        build_pair(first, second),
+        args.out,
+        args.data or second_config["train"]["data"],
+        {"served": PAIR, "nets": nets},
+        {"first": first_history, **histories},
     )
-    card.write(args.out)
-    (args.out / HISTORY_NAME).write_text(json.dumps({"first": first_history, **histories}, indent=1) + "\n")
-    (args.out / METRICS_NAME).unlink(missing_ok=True)  # the first net's figures
-    print(
-        f"wrote {keras_path} ({keras_path.stat().st_size:,} B), {tflite_path} ({len(tflite):,} B), "
-        f"{args.out / METADATA_NAME}, {HISTORY_NAME}"
-    )
-    return 0
 
 
 if __name__ == "__main__":

@@ -292,7 +292,6 @@ def share_panel(files: ModelFiles | None, detector: DetectorConfig, fps: float, 
             take_frame(share, lesson, frame)
     if time.monotonic() - share.last_frame > max(STALE_FRAMES / fps, STALE_S):
         share.stopped = True
-    end_if_deleted_elsewhere(share, current_lesson(store)[0])
     code, lesson = current_lesson(store)
     snapshot = lesson.snapshot() if lesson is not None else lesson_storage().load(code)
     show_share(share, code, snapshot, fps, generation)

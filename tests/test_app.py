@@ -258,3 +258,36 @@ def test_presence_only_offers_no_page_that_estimates_expressions(monkeypatch):
     assert not any("Article 5(1)(f)" in i.value for i in at.info)  # the notice on inferring emotions is not needed
     at.sidebar.radio(key="mode").set_value("Lessons").run()
     assert not at.exception and at.sidebar.radio(key="mode").value == "Lessons"
+
+
+def test_a_lesson_ended_elsewhere_is_told_to_the_tab_that_showed_it_and_a_fresh_link_finds_none(monkeypatch):
+    from ui.classroom import lesson_store
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    code, _ = lesson_store().create()
+    shown = AppTest.from_file(APP, default_timeout=120)
+    shown.query_params["lesson"] = code
+    shown.run()
+    assert not shown.exception and not any("No lesson is stored" in w.value for w in shown.warning)
+    lesson_store().end(code)  # "End this lesson" in another tab of this server
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    fresh.query_params["lesson"] = code
+    fresh.run()
+    assert not fresh.exception, fresh.exception
+    assert [w.value for w in fresh.warning if "No lesson is stored under that link" in w.value]
+    assert not any("ended on another page" in w.value for w in fresh.warning)
+    assert fresh.query_params["lesson"] == code
+    shown.run()  # the tab that showed it, not sharing: told, and the link leaves its address
+    told = [w.value for w in shown.warning if "This lesson was ended on another page" in w.value]
+    assert told and "stopped sharing" not in told[0], told
+    assert "lesson" not in shown.query_params and not any("No lesson is stored" in w.value for w in shown.warning)
+    # A lesson ended on its own page: nothing to tell, and the page is back to a new share.
+    own_code, _ = lesson_store().create()
+    own = AppTest.from_file(APP, default_timeout=120)
+    own.query_params["lesson"] = own_code
+    own.run()
+    next(b for b in own.button if b.label == "End this lesson").click().run()
+    own.button(key="end_yes").click().run()
+    assert not own.exception, own.exception
+    assert "lesson" not in own.query_params and lesson_store().ended(own_code)
+    assert not any("ended on another page" in w.value or "No lesson is stored" in w.value for w in own.warning)

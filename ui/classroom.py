@@ -63,27 +63,37 @@ def delete_lesson(code: str) -> str | None:
         except StorageError as err:
             return str(err)
     forget_lesson(code)
+    if st.session_state.get("lesson_on_page") == code:  # deleted on this page: nothing to tell it
+        del st.session_state["lesson_on_page"]
+        if st.query_params.get("lesson") == code:
+            st.query_params.pop("lesson")
     return None
 
 
 def end_if_deleted_elsewhere(share: Share, code: str | None) -> None:
-    """A lesson that another page deleted ("End this lesson", the Lessons page), on this server or another
-    (its writer then finds it gone): this server lets it go, this page's share stops, and the page says
-    why (the next share starts a new lesson)."""
+    """A lesson this page has shown that another page deleted since ("End this lesson", the Lessons page), on
+    this server or another (its writer then finds it gone): this server lets it go, this page's share stops,
+    and the page says why (the next share starts a new lesson). A page that opens the link afresh has not
+    shown it: it says that no lesson is stored under it."""
+    if not code or st.session_state.get("lesson_on_page") != code:
+        return
     writer = lesson_storage().writer
-    status = writer.status(code) if writer is not None and code else None
+    status = writer.status(code) if writer is not None else None
     if not lesson_store().ended(code) and (status is None or not status.ended):
         return
     lesson_store().end(code)  # and no longer saved
     forget_lesson(code)
+    was_sharing = not share.stopped
     share.stopped, share.latest = True, None
     # A new share generation: the share button, drawn again, ends the browser's capture.
     st.session_state["share_generation"] = st.session_state.get("share_generation", 0) + 1
     st.session_state["class_ended"] = (  # shown until the next share starts a lesson
-        "This lesson was ended on another page (its record was deleted there), so this page stopped sharing "
-        "and no longer keeps it. Share the call again to start a new lesson."
+        "This lesson was ended on another page (its record was deleted there), so "
+        + ("this page stopped sharing and " if was_sharing else "this page ")
+        + "no longer keeps it. Share the call again to start a new lesson."
     )
     del st.query_params["lesson"]
+    st.session_state.pop("lesson_on_page", None)
     st.rerun()
 
 
@@ -179,6 +189,7 @@ def start_lesson(store: LessonStore, utc_offset_min: int, presence: bool = False
         return None
     save_lesson(code, lesson)
     st.query_params["lesson"] = code
+    st.session_state["lesson_on_page"] = code
     st.session_state.pop("class_ended", None)  # a new share, a new lesson: the old one's end is told no more
     return lesson
 
@@ -244,6 +255,7 @@ def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, p
             "Sharing the call starts a new one."
         )
     if lesson is not None or stored is not None:
+        st.session_state["lesson_on_page"] = code  # should another page delete it, this one is told
         lesson_links(add=code)  # this browser's list of its lessons (the Lessons page)
     if lesson is not None and st.session_state.get("downloads_for") != code:
         # This run shows the lesson's downloads, below the panel, the first time: draw them again later.
@@ -449,5 +461,5 @@ def end_lesson(code: str) -> None:
                     f"The lesson was let go by this server, but the lessons database did not delete it ({error}): "
                     "delete it from the **Lessons** page once the database is back."
                 )
-            del st.query_params["lesson"]
+            st.query_params.pop("lesson", None)
             st.rerun()

@@ -13,6 +13,7 @@ from helpers import ROOT, shared_data
 
 from fer.labels import LABELS
 from fer.recognition.emotion_model import EmotionModel
+from fer.recognition.face_classifier import FaceClassifier
 from fer.recognition.model_card import (
     HISTORY_NAME,
     KERAS_NAME,
@@ -27,10 +28,12 @@ from fer.recognition.preprocessing import model_input
 from fer.training.data import FerData
 from fer.training.ferplus import load_votes, soft_targets
 from scripts.training.common import DEFAULT_VOTES, machine
-from scripts.training.evaluate import headline
+from scripts.training.evaluate import headline, view_probabilities
 from scripts.training.export import pieces
 from scripts.training.fit import TrainConfig, parse_args
-from scripts.training.targets import prepare
+from scripts.training.pair import PAIR
+from scripts.training.targets import prepare, taught
+from scripts.training.teach import load_teacher
 
 HISTORY_KEYS = {"epoch", "loss", "accuracy", "val_loss", "public_ferplus", "public_fer2013", "lr", "wall_s"}
 
@@ -74,6 +77,19 @@ def test_training_targets_leave_out_the_faces_the_crowd_gave_no_class():
     assert (train.targets[np.arange(len(train.targets)), train.original] >= TrainConfig().original_weight - 1e-6).all()
     scored = prepare(data, votes, "ferplus", TrainConfig.original_weight, training=False)
     assert len(scored.x) == len(names) and (scored.majority[~rated] == -1).all()
+    assert list(train.names) == list(names[rated])
+
+    # A teacher's answers take their share of each target; the crowd's target keeps the rest.
+    answers = np.random.default_rng(0).dirichlet(np.ones(len(LABELS)), len(train.targets)).astype(np.float32)
+    np.testing.assert_allclose(taught(train, answers, 0.0).targets, train.targets)
+    np.testing.assert_allclose(taught(train, answers * 3, 1.0).targets, answers, atol=1e-6)
+    half = taught(train, answers, 0.5)
+    np.testing.assert_allclose(half.targets, (train.targets + answers) / 2, atol=1e-6)
+    assert half.targets.dtype == np.float32 and (half.x is train.x)
+    with pytest.raises(ValueError, match="within 0..1"):
+        taught(train, answers, 1.5)
+    with pytest.raises(ValueError, match="the teacher answers"):
+        taught(train, answers[:-1], 0.5)
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +254,7 @@ def test_export_quantize_and_evaluate(trained, fer_tar, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_run_with_video_call_degradations_pairs_with_an_exported_net_into_one_model(
+def test_a_run_with_video_call_degradations_pairs_with_an_exported_net_and_the_pair_teaches_one_net(
     trained, fer_tar, fer_faces, tmp_path
 ):
     import keras
@@ -282,6 +298,36 @@ def test_a_run_with_video_call_degradations_pairs_with_an_exported_net_into_one_
     probs = EmotionModel(files)(faces)
     assert probs.shape == (16, 7) and np.allclose(probs.sum(axis=1), 1.0)
     assert np.abs(probs - mean).max() < 0.1
+
+    # The pair teaches: its served answers on the training faces, then a net distilled from them.
+    answers = tmp_path / "teacher.npz"
+    run_script("teach", "--model-dir", str(pair), "--data", str(fer_tar), "--out", str(answers), "--limit", "256")
+    training = fer_faces.split("Training").select(slice(0, 256))
+    taught_probs, teacher = load_teacher(answers, training.names[::-1])  # in the order asked
+    served = FaceClassifier(EmotionModel(files))
+    np.testing.assert_allclose(taught_probs[-8:], view_probabilities(served, training.faces[:8])[::-1], atol=1e-6)
+    assert teacher["faces"] == 256 and teacher["views"] == card.views and teacher["training"] == PAIR
+    distilled = tmp_path / "distilled"
+    run_script(
+        "fit",
+        *("--run", str(distilled), "--data", str(fer_tar), "--epochs", "1", "--warmup-epochs", "0"),
+        *("--limit", "256", "--batch-size", "32", "--init-from", str(first / KERAS_NAME)),
+        *("--teacher", str(answers), "--teacher-weight", "0.5"),
+    )
+    config = json.loads((distilled / "config.json").read_text())
+    assert config["train"]["teacher"] == str(answers) and config["teacher"]["training"] == PAIR
+    run_script("export", "--run", str(distilled), "--out", str(tmp_path / "one"), "--data", str(fer_tar))
+    assert read_model_files(tmp_path / "one").card.training["train"]["teacher_weight"] == 0.5
+    # Faces the teacher did not answer are refused, in one line, before any training.
+    short = subprocess.run(
+        [sys.executable, "-m", "scripts.training.fit", "--run", str(tmp_path / "short"), "--data", str(fer_tar)]
+        + ["--limit", "300", "--epochs", "1", "--teacher", str(answers)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert short.returncode != 0 and "--teacher: " in short.stderr and "no answer for" in short.stderr
 
     # A folder that already serves a pair is not a first net.
     again = subprocess.run(

@@ -39,6 +39,7 @@ from scripts.training.checkpoint import sitting
 PARITY_FACES = 512
 PARITY_TOLERANCE = 1e-4
 RUN_RECORD = ("train", "model", "augment", "selection", "precision", "backend", "keras", "hardware", "train_faces")
+RUN_RECORD += ("init", "degrade", "teacher")  # where it started, its degradations, what taught it
 
 
 def to_tflite(model) -> bytes:

@@ -9,11 +9,15 @@ folder: ``config.json`` (all settings), ``history.json`` (per-epoch metrics), ``
 ``--init-from`` says where a run starts: ``scratch`` (the default), ``resume`` (where the run
 folder's ``last.keras`` left off, with the run's own settings) or a trained classifier's ``.keras``
 file of the same architecture (its weights; a classifier of another shape is refused).
+``--teacher`` distils: each training target is blended with a teacher's answer on its face
+(``--teacher-weight`` of it; the answers from ``scripts.training.teach``, for example a pair's views).
 
     python -m scripts.training.fit --data ../shared/data/fer2013/fer2013-images.tar.gz --run runs/main
     python -m scripts.training.fit --run runs/main --init-from resume      # continue an interrupted run
     python -m scripts.training.fit --run runs/tuned --init-from runs/main/best.keras --epochs 15 \
         --learning-rate 4e-4 --warmup-epochs 1 --no-erasing   # fine-tune a trained classifier
+    python -m scripts.training.fit --run runs/distilled --init-from model/emotion_cnn.keras --epochs 16 \
+        --learning-rate 5e-4 --warmup-epochs 1 --teacher runs/pair/teacher.npz   # distil a pair into one net
 
 Works under any Keras 3 backend (``KERAS_BACKEND=tensorflow|jax|torch``).
 """
@@ -35,7 +39,8 @@ from fer.training.ferplus import load_votes
 from fer.training.model import AugmentConfig, ModelConfig, build_augmenter, build_model
 from scripts.training.common import DEFAULT_DATA, DEFAULT_VOTES, machine
 from scripts.training.degrade import DegradeConfig, degraded_batches
-from scripts.training.targets import Split, accuracies, choose_precision, class_weights, prepare
+from scripts.training.targets import Split, accuracies, choose_precision, class_weights, prepare, taught
+from scripts.training.teach import load_teacher
 
 # What the end of a run prints, from its summary.
 SUMMARY_SCORES = (
@@ -66,6 +71,8 @@ class TrainConfig:
     degrade: bool = False  # video-call degradations (training.degrade) on every training batch
     degrade_share: float = DegradeConfig.share  # with degrade: the share of each batch's faces degraded
     ema_momentum: float = 0.0  # > 0: score and keep the exponential moving average of the weights (AdamW use_ema)
+    teacher: str = ""  # a teacher's answers on the training faces (scripts.training.teach): distil from it
+    teacher_weight: float = 0.5  # with teacher: its share of each target, the crowd's target the rest
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfig, ModelConfig, AugmentConfig]:
@@ -238,6 +245,13 @@ def main(argv: list[str] | None = None) -> int:
         train_data = train_data.select(slice(0, train_cfg.limit))
     targets = (train_cfg.targets, train_cfg.original_weight)
     train = prepare(train_data, votes, *targets, training=True)
+    teacher: dict = {}
+    if train_cfg.teacher:
+        try:
+            answers, teacher = load_teacher(train_cfg.teacher, train.names)
+        except (OSError, ValueError) as err:
+            raise SystemExit(f"--teacher: {err}") from err
+        train = taught(train, answers, train_cfg.teacher_weight)
     public, private = (prepare(data.split(s), votes, *targets, training=False) for s in ("PublicTest", "PrivateTest"))
     selection = "ferplus" if train_cfg.targets == "ferplus" else "fer2013"
     steps_per_epoch = int(np.ceil(len(train.x) / train_cfg.batch_size))
@@ -273,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         config |= {"backend": keras.backend.backend(), "keras": keras.__version__, "hardware": machine()}
         config |= {"train_faces": len(train.x), "parameters": classifier.count_params()}
         config |= {"init": str(init)} if init else {}
+        config |= {"teacher": teacher} if teacher else {}
         config |= {"degrade": degrade_config(train_cfg).to_dict()} if train_cfg.degrade else {}
         (run / "config.json").write_text(json.dumps(config, indent=1))
 

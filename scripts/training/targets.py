@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,12 +26,14 @@ def class_weights(labels: np.ndarray, mode: str) -> np.ndarray | None:
 
 @dataclass(frozen=True)
 class Split:
-    """Faces ``(N, 48, 48, 1)`` float32, targets ``(N, 7)``, original labels and FER+ majority labels."""
+    """Faces ``(N, 48, 48, 1)`` float32, targets ``(N, 7)``, original labels, FER+ majority labels and the
+    faces' names."""
 
     x: np.ndarray
     targets: np.ndarray
     original: np.ndarray
     majority: np.ndarray
+    names: np.ndarray
 
 
 def prepare(data: FerData, votes: Votes, targets: str, original_weight: float, training: bool) -> Split:
@@ -47,7 +49,18 @@ def prepare(data: FerData, votes: Votes, targets: str, original_weight: float, t
         wanted = np.where(rated[:, None], (1.0 - original_weight) * soft + original_weight * original, original)
         if training:
             data, wanted, counts = data.select(rated), wanted[rated], counts[rated]
-    return Split(model_input(data.faces), wanted, data.labels, majority_labels(counts))
+    return Split(model_input(data.faces), wanted, data.labels, majority_labels(counts), data.names)
+
+
+def taught(split: Split, teacher: np.ndarray, weight: float) -> Split:
+    """``split`` with each target blended with a teacher's probabilities of its face: ``(1 - weight)`` of
+    the crowd's target, ``weight`` of the teacher's answer (``teach.load_teacher``, in the split's order)."""
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"teacher_weight must be within 0..1, got {weight}")
+    if teacher.shape != split.targets.shape:
+        raise ValueError(f"the teacher answers {teacher.shape}, the split has targets {split.targets.shape}")
+    blended = (1.0 - weight) * split.targets + weight * teacher / teacher.sum(1, keepdims=True)
+    return replace(split, targets=blended.astype(np.float32))
 
 
 def time_precisions(candidates: tuple[str, ...], batch_size: int, build) -> dict[str, float]:

@@ -391,6 +391,13 @@ def test_variants_are_compared_beside_the_card(tmp_path):
     ]
     assert (runs[0]["best_epoch"], runs[0]["public_ferplus"], runs[0]["public_fer2013"]) == (2, 0.7, 0.5)
     assert runs[1]["best_epoch"] == 3 and runs[1]["wall_s"] == 1200.0 and runs[1]["epoch_s_median"] == 100.0
+    # A run added later joins those recorded (whose folders may be gone); one of the same name is replaced.
+    (tmp_path / "soft" / "history.json").write_text(
+        json.dumps([{"epoch": 1, "public_ferplus": 0.8, "public_fer2013": 0.6, "wall_s": 50.0}])
+    )
+    assert variants.main([str(tmp_path / "soft"), "--model-dir", str(model), "--name", "x", "--add"]) == 0
+    runs = json.loads((model / VARIANTS_NAME).read_text())["x"]["runs"]
+    assert [(r["run"], r["public_ferplus"]) for r in runs] == [("blend", 0.72), ("soft", 0.8)]
     read_model_files(model)  # the card still matches the served file
 
 

@@ -50,23 +50,24 @@ def first_net(folder: Path) -> tuple[dict, list[dict]]:
     return card.training, json.loads((folder / HISTORY_NAME).read_text())
 
 
-def run_record(run: Path) -> tuple[dict, list[dict]]:
+def run_record(run: Path, progress: dict) -> tuple[dict, list[dict]]:
     """The training record of a run folder (``config.json``, ``history.json``, ``summary.json`` if it ended)
-    and its history."""
+    and its history; ``progress`` (a card's ``training_in_progress``) lends the sittings a checkpoint
+    recorded, if it is this run's."""
     config = json.loads((run / "config.json").read_text())
     history = json.loads((run / "history.json").read_text())
     summary_path = run / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-    return {"run": run.name, **training_record(config, history, summary)}, history
+    return {"run": run.name, **training_record(config, history, summary, progress)}, history
 
 
-def second_net(run: Path, started_from: Path | None) -> tuple[dict, dict[str, list[dict]]]:
+def second_net(run: Path, started_from: Path | None, progress: dict) -> tuple[dict, dict[str, list[dict]]]:
     """The training record of the second net's run, with that of the run whose weights it started from (a
     fine-tuning run's), and their histories by run name."""
-    record, history = run_record(run)
+    record, history = run_record(run, progress)
     histories = {run.name: history}
     if started_from is not None:
-        record["started_from"], histories[started_from.name] = run_record(started_from)
+        record["started_from"], histories[started_from.name] = run_record(started_from, progress)
     return record, histories
 
 
@@ -86,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
 
     keras.mixed_precision.set_global_policy("float32")
     first_record, first_history = first_net(args.first)
-    second_record, histories = second_net(args.second, args.second_started_from)
+    # The first net's card records the sittings of a second net trained across sessions.
+    progress = ModelCard.read(args.first).training_in_progress or {}
+    second_record, histories = second_net(args.second, args.second_started_from, progress)
     second_config = json.loads((args.second / "config.json").read_text())
     with tempfile.TemporaryDirectory() as scratch:  # --first may be --out: read it before writing
         first_keras = Path(scratch) / KERAS_NAME

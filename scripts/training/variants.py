@@ -13,6 +13,7 @@ does not distort); records the same in ``model/variants.json`` under the compari
     python -m scripts.training.variants --name widths runs/variants/blend-0.2 runs/widths/widths-48
     python -m scripts.training.variants --name fine-tune runs/ferplus runs/tuned
     python -m scripts.training.variants --name second-net runs/videocall runs/videocall-tune
+    python -m scripts.training.variants --name second-net --add runs/videocall-light runs/distilled
 """
 
 from __future__ import annotations
@@ -104,16 +105,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="run folders of training.fit")
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     parser.add_argument("--name", default="targets", help="the comparison's name in variants.json (one per name)")
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="add the runs to those the comparison recorded already (a run of the same name is replaced)",
+    )
     parser.add_argument("--json", type=Path, help="also write the comparison here")
     args = parser.parse_args(argv)
+    path = args.model_dir / VARIANTS_NAME
+    comparisons = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     runs = [summary(run) for run in args.runs]
+    if args.add:
+        names = {r["run"] for r in runs}
+        runs = [r for r in comparisons.get(args.name, {}).get("runs", []) if r["run"] not in names] + runs
     comparison = {
         "by": "scripts.training.variants",
         "compared_on": "PublicTest (3,589 faces): FER+ majority accuracy picks each run's epoch; Keras model, one view",
         "runs": runs,
     }
-    path = args.model_dir / VARIANTS_NAME
-    comparisons = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     path.write_text(json.dumps({**comparisons, args.name: comparison}, indent=1) + "\n", encoding="utf-8")
     return finish(table(runs), comparison, args.json)
 

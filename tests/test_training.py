@@ -444,6 +444,11 @@ def test_a_checkpoint_goes_into_the_repository_and_comes_back_as_the_run(trained
     for a, b in zip(original.optimizer.variables, rebuilt.optimizer.variables, strict=True):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(b), keras.ops.convert_to_numpy(a), rtol=1e-2, atol=1e-12)
 
+    # The run ended: its checkpoint leaves the repository and the card forgets it.
+    assert f"({run} was in progress)" in run_script("checkpoint", "--drop", "--model-dir", str(model))
+    assert not (model / "resume").exists() and ModelCard.read(model).training_in_progress == {}
+    read_model_files(model)
+
 
 def test_a_fine_tuning_run_is_named_by_what_it_changed():
     from scripts.training.variants import settings

@@ -10,6 +10,10 @@ it on any machine, ``last.keras`` included, so that training goes on:
     python -m scripts.training.checkpoint --run runs/ferplus --first-epoch 1
     python -m scripts.training.checkpoint --restore runs/ferplus
     python -m scripts.training.fit --run runs/ferplus --init-from resume
+
+``--drop`` removes ``model/resume/`` and the card's ``training_in_progress`` once the run has ended
+(its export moves the sittings into the card's training record; a run not shipped is recorded with
+``scripts.training.variants``).
 """
 
 from __future__ import annotations
@@ -144,14 +148,26 @@ def record(run: Path, model_dir: Path, first_epoch: int) -> str:
     )
 
 
+def drop(model_dir: Path) -> str:
+    """Remove ``model_dir/resume`` and the card's ``training_in_progress``."""
+    card = ModelCard.read(model_dir)
+    shutil.rmtree(model_dir / "resume", ignore_errors=True)
+    replace(card, training_in_progress={}).write(model_dir)
+    run = card.training_in_progress.get("resume", "").split()[4:5] or ["no run"]
+    return f"{model_dir / 'resume'}: removed ({run[0]} was in progress)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--run", type=Path, help="the training run's folder to keep")
     action.add_argument("--restore", type=Path, help="the run folder to rebuild from model/resume")
+    action.add_argument("--drop", action="store_true", help="the run has ended: remove model/resume and its record")
     parser.add_argument("--first-epoch", type=int, default=1, help="with --run: the first epoch this piece trained")
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
+    if args.drop:
+        return finish(drop(args.model_dir), {}, None)
     if args.restore:
         restore(args.model_dir / "resume", args.restore)
         return finish(

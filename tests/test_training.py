@@ -259,6 +259,8 @@ def test_a_run_with_video_call_degradations_pairs_with_an_exported_net_and_the_p
 ):
     import keras
 
+    from scripts.training.evaluate import plot_history
+
     run, _, _ = trained
     first, second, pair = tmp_path / "first", tmp_path / "second", tmp_path / "pair"
     run_script("export", "--run", str(run), "--out", str(first), "--data", str(fer_tar))
@@ -278,6 +280,8 @@ def test_a_run_with_video_call_degradations_pairs_with_an_exported_net_and_the_p
     assert [net["role"] for net in card.training["nets"]] == ["first", "second"]
     assert card.training["nets"][1]["train"]["degrade"] and card.parity["max_abs_diff"] <= 1e-4
     assert set(json.loads((pair / HISTORY_NAME).read_text())) == {"first", "second"}
+    plot_history(json.loads((pair / HISTORY_NAME).read_text()), tmp_path / "curves.png")  # a row of plots a net
+    assert (tmp_path / "curves.png").stat().st_size > 10_000
 
     # One model whose output is the mean of the two nets' outputs, each net's weights as trained.
     joined = keras.models.load_model(pair / KERAS_NAME, compile=False)

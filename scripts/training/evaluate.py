@@ -185,18 +185,29 @@ PUBLIC_CURVES = {
 }
 
 
-def plot_history(history: list[dict], path: Path) -> None:
-    """Loss and accuracy per epoch, with the chosen epoch (the last one flagged ``best``) marked."""
+def plot_history(history: list[dict] | dict[str, list[dict]], path: Path) -> None:
+    """Loss and accuracy per epoch, with the chosen epoch (the last one flagged ``best``) marked: one row
+    of plots for one net's history, a row for each run of a pair's (its histories by run name)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    runs = history if isinstance(history, dict) else {"": history}
+    fig, axes = plt.subplots(len(runs), 2, figsize=(11, 4 * len(runs)), dpi=110, squeeze=False)
+    for (name, epochs_run), (loss_ax, acc_ax) in zip(runs.items(), axes, strict=True):
+        plot_run(epochs_run, loss_ax, acc_ax, f"{name}: " if name else "")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_run(history: list[dict], loss_ax, acc_ax, prefix: str) -> None:
+    """One run's loss and accuracy curves on two axes."""
     epochs = [h["epoch"] for h in history]
-    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 4), dpi=110)
     loss_ax.plot(epochs, [h["loss"] for h in history], label="Training (augmented)")
     loss_ax.plot(epochs, [h["val_loss"] for h in history], label="PublicTest")
-    loss_ax.set_title("cross-entropy (Training's with label smoothing)")
+    loss_ax.set_title(f"{prefix}cross-entropy (Training's with label smoothing)")
     acc_ax.plot(epochs, [h["accuracy"] for h in history], label="Training (augmented)")
     for key, label in PUBLIC_CURVES.items():
         if key in history[0]:
@@ -204,14 +215,11 @@ def plot_history(history: list[dict], path: Path) -> None:
     chosen = [h["epoch"] for h in history if h.get("best")]
     if chosen:
         acc_ax.axvline(chosen[-1], color="grey", linestyle=":", label=f"chosen: epoch {chosen[-1]}")
-    acc_ax.set_title("accuracy")
+    acc_ax.set_title(f"{prefix}accuracy")
     for ax in (loss_ax, acc_ax):
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 def headline(metrics: dict) -> dict:

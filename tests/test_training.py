@@ -458,14 +458,14 @@ def test_a_fine_tuning_run_is_named_by_what_it_changed():
     from scripts.training.variants import settings
 
     config = {
-        "train": {**vars(TrainConfig()), "learning_rate": 4e-4},
+        "train": {**vars(TrainConfig()), "learning_rate": 4e-4, "teacher": "runs/pair-teacher.npz"},
         "model": {"widths": [32, 64, 128, 256], "block_dropout": [0.05, 0.1, 0.15, 0.2]},
         "augment": {"erasing_factor": 0.0},
         "init": "runs/ferplus/best.keras",
     }
     assert settings(config) == (
         "FER+ votes, original label blended at 0.2; block dropout 0.05-0.1-0.15-0.2; no random erasing; "
-        "started from ferplus/best.keras, peak learning rate 0.0004"
+        "taught by pair-teacher.npz's answers at weight 0.5; started from ferplus/best.keras, peak learning rate 0.0004"
     )
 
 

@@ -40,7 +40,8 @@ def targets(train: dict) -> str:
 
 def settings(config: dict) -> str:
     """A run's targets in words, and where it differs from the served model's recipe: its filters,
-    its blocks' dropout, random erasing off, and the classifier it started from."""
+    its blocks' dropout, its degradations, the weights' average, random erasing off, the teacher it
+    was distilled from and the classifier it started from."""
     model = config.get("model", {})
     parts = [targets(config["train"])]
     widths = tuple(model.get("widths", ModelConfig.widths))
@@ -56,6 +57,9 @@ def settings(config: dict) -> str:
         parts.append(f"weights' moving average ({config['train']['ema_momentum']:g}) scored and kept")
     if config.get("augment", {}).get("erasing_factor", AugmentConfig.erasing_factor) == 0:
         parts.append("no random erasing")
+    if config["train"].get("teacher"):
+        teacher = Path(config["train"]["teacher"]).name
+        parts.append(f"taught by {teacher}'s answers at weight {config['train']['teacher_weight']:g}")
     if config.get("init"):
         init = Path(config["init"])
         peak = config["train"]["learning_rate"]

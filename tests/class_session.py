@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from browser import ROOT, launch_sharing, serve_app, stop_server
+from browser import ROOT, ConsoleTail, launch_sharing, serve_app, stop_server
 
 APP_PORT, CALL_PORT = 8611, 8612
 VIDEO = ROOT.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
@@ -129,6 +129,7 @@ def drive(args, downloads: Path, result: dict) -> None:
         app.set_viewport_size({"width": args.width, "height": args.height})
         app.goto(f"http://127.0.0.1:{APP_PORT}/", wait_until="domcontentloaded")
         page = ClassPage(app)
+        console = ConsoleTail(app)
         try:
             # The teacher reads the page's notice first (once per browser session): it folds away.
             read = app.get_by_role("button", name="I have read this")
@@ -151,9 +152,17 @@ def drive(args, downloads: Path, result: dict) -> None:
             samples = []
             end = time.monotonic() + args.still
             while time.monotonic() < end:
-                samples.append({"headline": page.headline(), "faces": page.faces(), "received": page.received()})
+                samples.append(
+                    {
+                        "headline": page.headline(),
+                        "faces": page.faces(),
+                        "received": page.received(),
+                        "sharing": app.get_by_role("button", name="Stop sharing").count() > 0,
+                    }
+                )
                 time.sleep(1)
             result["samples"] = samples
+            result["console_tail"] = str(console)  # the share's stops say why there
             app.screenshot(path=str(downloads / "class-page.png"), full_page=False)
             seats_csv = page.download("Seats per minute (CSV)")
             result["seats"] = seats_of(seats_csv)

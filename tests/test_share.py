@@ -54,3 +54,33 @@ def test_the_script_parses_as_an_es_module():
     done = parse_as_module(js)
     assert done.returncode == 0, done.stderr
     assert parse_as_module(js + "\n}").returncode != 0  # the check can fail
+
+
+def drive(scenario: str, *args: str) -> dict:
+    """ui/share.js in Node with a fake clock, page and capture (tests/js/share_harness.mjs): what it sent,
+    after sharing 3 s and after the scenario."""
+    assert shutil.which("node"), "needs Node.js to run ui/share.js (apt-get install nodejs, as .ci/run does)"
+    harness = ROOT / "tests" / "js" / "share_harness.mjs"
+    done = subprocess.run(
+        ["node", str(harness), str(SCRIPT), scenario, *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return {line["what"]: line for line in map(json.loads, done.stdout.splitlines())}
+
+
+def test_a_slow_rerun_of_the_page_does_not_end_the_share():
+    # A rerun that takes the button away for 2.5 s (a busy server drawing a big gallery) and draws it again:
+    # the share goes on, a frame a second.
+    seen = drive("rerun", "2500")
+    assert seen["shared"]["frames"] >= 3
+    assert seen["after"]["sharing"] and seen["after"]["frames"] >= seen["shared"]["frames"] + 2
+    assert not seen["after"]["console"]
+
+
+def test_a_button_gone_for_good_ends_the_share():
+    # The page went to another mode, or a button stayed away longer than a rerun takes: the capture stops
+    # (the browser's "sharing" indicator goes away) and no frame is sent meanwhile.
+    for seen in (drive("leave"), drive("rerun", "7000")):
+        assert not seen["after"]["sharing"]
+        assert seen["after"]["frames"] == seen["shared"]["frames"]
+        assert seen["after"]["console"] == [f"share: stopped (unmounted) after {seen['shared']['frames']} frames"]

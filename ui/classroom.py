@@ -235,6 +235,19 @@ def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, p
         )
     )
     class_notices(presence)
+    # What comes and goes above the share panel (a question, a warning, the lesson's link kept in the browser)
+    # is drawn in one container: the panel keeps its place on the page, so the browser does not draw its
+    # share button afresh (a new element) when a lesson starts.
+    with st.container():
+        store, code, lesson, stored = lesson_of_the_page()
+    share_panel(files, detector, fps, presence)
+    if lesson is not None or stored is not None:  # outside the refreshing panel: a download is not cut short
+        downloads(lesson, code, stored)
+
+
+def lesson_of_the_page() -> tuple[LessonStore, str | None, Lesson | None, LessonSnapshot | None]:
+    """The lesson store, the page's lesson code, its lesson on this server and its stored copy; says what is
+    wrong with them, and keeps the link in this browser's list."""
     mode_switch_question()
     store = lesson_store()
     storage = lesson_storage()
@@ -260,9 +273,7 @@ def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, p
     if lesson is not None and st.session_state.get("downloads_for") != code:
         # This run shows the lesson's downloads, below the panel, the first time: draw them again later.
         st.session_state.update(downloads_for=code, downloads_redraw_at=time.monotonic() + REDRAW_S)
-    share_panel(files, detector, fps, presence)
-    if lesson is not None or stored is not None:  # outside the refreshing panel: a download is not cut short
-        downloads(lesson, code, stored)
+    return store, code, lesson, stored
 
 
 @st.fragment(run_every=2.0)

@@ -1,9 +1,13 @@
 // One capture per page; it outlives re-renders of the component (a new frame rate, say).
 let capture = null;
 let mounted = 0;
+// How long the button may be off the page before the share stops: a rerun of the page can take its
+// element away and draw it again a moment later (longer on a busy server), and that must not end a share.
+const DETACHED_MS = 5000;
 
 function stopCapture(setTriggerValue, why) {
   if (!capture) return;
+  console.info(`share: stopped (${why}) after ${capture.sent} frames`);
   clearInterval(capture.timer);
   capture.stream.getTracks().forEach((track) => track.stop());
   capture = null;
@@ -11,8 +15,13 @@ function stopCapture(setTriggerValue, why) {
 }
 
 function sendFrame(setTriggerValue, maxW, maxH, quality) {
-  // The page has gone to another mode or away: the button is no longer on it, so stop sharing.
-  if (!capture.parent.isConnected) { stopCapture(null, "unmounted"); return; }
+  // The page has gone to another mode or away: the button has been off it for a while, so stop sharing.
+  if (!capture.parent.isConnected) {
+    capture.detached = capture.detached || Date.now();
+    if (Date.now() - capture.detached > DETACHED_MS) stopCapture(null, "detached");
+    return;
+  }
+  capture.detached = 0;
   const {video, canvas} = capture;
   const w = video.videoWidth, h = video.videoHeight;
   if (!w || !h) return;
@@ -65,7 +74,7 @@ export default function ({parentElement, data, setTriggerValue}) {
       video.srcObject = stream;
       await video.play();
       capture = {stream, video, canvas: document.createElement("canvas"), timer: null, sent: 0, encoding: false,
-                 parent: parentElement, generation: data.generation};
+                 parent: parentElement, detached: 0, generation: data.generation};
       stream.getVideoTracks()[0].addEventListener("ended", () => { stopCapture(setTriggerValue, "ended"); show(); });
       setTriggerValue("event", {kind: "started", tz: -new Date().getTimezoneOffset()});
       start();
@@ -82,12 +91,13 @@ export default function ({parentElement, data, setTriggerValue}) {
   }
   if (capture) {  // re-rendered while sharing: go on, at the new rate
     capture.parent = parentElement;
+    capture.detached = 0;
     start();
   }
   show();
   return () => {
     if (capture) clearInterval(capture.timer);
     // Unmounted for good (another mode, the page left) unless a re-render mounts it again at once.
-    setTimeout(() => { if (mounted === mount) stopCapture(null, "unmounted"); }, 1000);
+    setTimeout(() => { if (mounted === mount) stopCapture(null, "unmounted"); }, DETACHED_MS);
   };
 }

@@ -91,13 +91,12 @@ export default function ({parentElement, data, setTriggerValue}) {
   }
   if (capture) {  // re-rendered while sharing: go on, at the new rate
     capture.parent = parentElement;
-    capture.detached = 0;
     start();
   }
   show();
   return () => {
     if (capture) clearInterval(capture.timer);
-    // Unmounted for good (another mode, the page left) unless a re-render mounts it again at once.
+    // Unmounted for good (another mode, the page left) unless a re-render mounts it again meanwhile.
     setTimeout(() => { if (mounted === mount) stopCapture(null, "unmounted"); }, DETACHED_MS);
   };
 }

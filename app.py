@@ -14,8 +14,9 @@ import streamlit as st
 
 from fer.recognition.frame import FrameAnalyzer
 from fer.recognition.model_card import ModelError, ModelFiles, read_model_files
-from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, class_page, guard_mode_switch, leave_class
+from ui.classroom import CLASS_MIN_FACE, CLASS_MODE, ask_before_switch, class_page, leave_class
 from ui.lessons import LESSONS_MODE, lessons_page
+from ui.modes import choose_mode
 from ui.settings import class_rate, detector_settings, live_settings, model_dir, presence_only, show_probabilities
 from ui.uploads import photo_page, video_page
 from ui.webcam import live_page, session_object
@@ -43,7 +44,7 @@ def main() -> None:
             "Restore the files in model/ (for example with `git checkout model/`) and reload."
         )
         st.stop()
-    mode = st.sidebar.radio("Mode", MODES, horizontal=True, key="mode", on_change=guard_mode_switch)
+    mode = choose_mode(MODES, ask_before_switch)
     if mode == CLASS_MODE:
         detector = detector_settings(CLASS_MIN_FACE)
         class_page(files, detector, class_rate())
@@ -69,9 +70,7 @@ def presence_app() -> None:
     estimated anywhere, the emotion model not even loaded; the pages that exist to estimate
     expressions (live camera, photos, recordings) are not offered."""
     st.sidebar.caption("Presence only, as this server's operator set it: no expression or emotion is estimated.")
-    mode = st.sidebar.radio(
-        "Mode", (CLASS_MODE, LESSONS_MODE), horizontal=True, key="mode", on_change=guard_mode_switch
-    )
+    mode = choose_mode((CLASS_MODE, LESSONS_MODE), ask_before_switch)
     if mode == CLASS_MODE:
         class_page(None, detector_settings(CLASS_MIN_FACE), class_rate(), presence=True)
         return

@@ -102,6 +102,12 @@ def wait_for(check, timeout: float, every: float = 0.5):
     return None
 
 
+def seconds_until(check, timeout: float) -> float | None:
+    """Seconds until ``check()`` holds, to a tenth; None if it did not within ``timeout``."""
+    start = time.monotonic()
+    return round(time.monotonic() - start, 1) if wait_for(check, timeout, 0.1) else None
+
+
 def seats_of(seats_csv: str) -> dict[str, int]:
     """Seat -> frames its face was seen in, summed over the minutes, for the gallery's latest layout."""
     rows = list(csv.DictReader(io.StringIO(seats_csv)))
@@ -205,25 +211,32 @@ def drive(args, downloads: Path, result: dict) -> None:
                 "text_has_stopped": "Sharing stopped at" in page.text() and "go on with this lesson" in page.text(),
             }
 
-            # Share again, switch to another mode and back: stopped, no stale faces.
+            # Share again. While sharing, a switch to another mode is asked first: the teacher clicks Photo
+            # and keeps sharing, several times (a frame's run of the share panel may race each click), then
+            # switches. One click each, no second try: a click the page loses is a failure.
             app.get_by_role("button", name="Share the call").click()
             wait_for(lambda: page.faces() > 0, 60)
-            # While sharing, the page asks before it switches: the teacher says to stop and switch. The
-            # click's run can be lost in a race with the share panel's runs (the browser keeps the page):
-            # click again until the photo page shows, as a teacher would.
             modes = app.get_by_test_id("stSidebar")
             asked = app.get_by_role("button", name="Stop sharing and switch to Photo")
-            for _ in range(3):
+            rounds = result["switch_rounds"] = []
+            for n in range(args.switch_rounds):
+                switch = n == args.switch_rounds - 1
                 modes.get_by_text("Photo", exact=True).click()
-                if (
-                    wait_for(lambda: asked.count() > 0 or app.get_by_text("A photo (").count() > 0, 15)
-                    and asked.count()
-                ):
-                    result["asked_before_switch"] = True
-                    asked.click()
-                if wait_for(lambda: app.get_by_text("A photo (").count() > 0, 15):
+                rounds.append({"asked_s": seconds_until(lambda: asked.count() > 0, 20)})
+                if rounds[-1]["asked_s"] is None:
                     break
-            app.get_by_text("A photo (").wait_for(timeout=30_000)
+                if switch:
+                    asked.click()
+                    done = seconds_until(lambda: app.get_by_text("A photo (").count() > 0, 30)
+                else:
+                    app.get_by_role("button", name="Keep sharing").click()
+                    done = seconds_until(lambda: asked.count() == 0, 20)
+                    time.sleep(1)
+                    rounds[-1]["sharing"] = app.get_by_role("button", name="Stop sharing").count() > 0
+                    rounds[-1]["class_page"] = app.get_by_text("A photo (").count() == 0
+                rounds[-1]["switched_s" if switch else "kept_s"] = done
+                if done is None:
+                    break
             modes.get_by_text("Class", exact=True).click()
             app.get_by_text("Faces in view").first.wait_for(timeout=60_000)
             time.sleep(5)
@@ -257,6 +270,9 @@ def main() -> int:
         help="after the still part, reflow the gallery to ROWSxCOLS",
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for the screenshot")
+    parser.add_argument(
+        "--switch-rounds", type=int, default=4, help="clicks on another mode while sharing: all but the last kept"
+    )
     parser.add_argument("--faces-only", action="store_true", help="stop after the still part and the downloads")
     args = parser.parse_args()
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)

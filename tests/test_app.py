@@ -96,6 +96,12 @@ def test_valid_ice_servers_from_secrets_give_no_warning(monkeypatch, env, secret
     assert live_page(monkeypatch, env=env, secret=secret) == ([], expected)
 
 
+def mode_selector(at: AppTest):
+    """The sidebar's mode selector (drawn afresh, under a new key, when the server changes the mode)."""
+    (selector,) = [r for r in at.sidebar.radio if r.label == "Mode"]
+    return selector
+
+
 def app_in_mode(mode: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["mode"] = mode
@@ -159,7 +165,7 @@ def test_sidebar_settings_appear_only_in_the_modes_they_affect(mode, shown, hidd
 def test_class_mode_is_first_and_starts_stopped():
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, at.exception
-    assert at.sidebar.radio(key="mode").value == "Class"
+    assert mode_selector(at).value == "Class"
     assert at.subheader[0].value == "Stopped" and at.metric[0].value == "0"
     assert any("Stopped: no faces in view" in i.value for i in at.info)
     assert any("nothing is sent anywhere else" in m.value for m in at.markdown)
@@ -212,20 +218,20 @@ def test_switching_mode_while_sharing_asks_first_and_keeps_the_lesson():
     at = AppTest.from_file(APP, default_timeout=120).run()
     share = at.session_state["class_share"]
     share.stopped, share.last_frame = False, time.monotonic()  # as if frames were arriving
-    at.sidebar.radio(key="mode").set_value("Photo").run()
+    mode_selector(at).set_value("Photo").run()
     assert not at.exception, at.exception
-    assert at.sidebar.radio(key="mode").value == "Class"  # not switched yet: asked
+    assert mode_selector(at).value == "Class"  # not switched yet: asked
     assert any("Switching to **Photo** stops sharing the call" in w.value for w in at.warning)
     at.button(key="keep_sharing").click().run()
-    assert at.sidebar.radio(key="mode").value == "Class" and not any("Switching to" in w.value for w in at.warning)
+    assert mode_selector(at).value == "Class" and not any("Switching to" in w.value for w in at.warning)
     share.stopped, share.last_frame = False, time.monotonic()
-    at.sidebar.radio(key="mode").set_value("Photo").run()
+    mode_selector(at).set_value("Photo").run()
     at.button(key="switch_mode").click().run()
-    assert at.sidebar.radio(key="mode").value == "Photo" and not at.exception
+    assert mode_selector(at).value == "Photo" and not at.exception
     # Not sharing: a switch is taken at once.
-    at.sidebar.radio(key="mode").set_value("Class").run()
-    at.sidebar.radio(key="mode").set_value("Video").run()
-    assert at.sidebar.radio(key="mode").value == "Video"
+    mode_selector(at).set_value("Class").run()
+    mode_selector(at).set_value("Video").run()
+    assert mode_selector(at).value == "Video"
 
 
 def test_a_second_tab_sees_the_lesson_live_and_a_stopped_one_says_how_to_go_on():
@@ -251,13 +257,13 @@ def test_a_second_tab_sees_the_lesson_live_and_a_stopped_one_says_how_to_go_on()
 def test_presence_only_offers_no_page_that_estimates_expressions(monkeypatch):
     at = run_app(monkeypatch, FER_PRESENCE_ONLY="1")
     assert not at.exception, at.exception
-    assert at.sidebar.radio(key="mode").options == ["Class", "Lessons"]
+    assert mode_selector(at).options == ["Class", "Lessons"]
     notice = [i.value for i in at.info if "presence-only mode" in i.value]
     assert notice and "It estimates **no\nexpression or emotion**" in notice[0]
     assert any("presence-only mode" in c.value and "No expression or emotion is estimated" in c.value for c in at.code)
     assert not any("Article 5(1)(f)" in i.value for i in at.info)  # the notice on inferring emotions is not needed
-    at.sidebar.radio(key="mode").set_value("Lessons").run()
-    assert not at.exception and at.sidebar.radio(key="mode").value == "Lessons"
+    mode_selector(at).set_value("Lessons").run()
+    assert not at.exception and mode_selector(at).value == "Lessons"
 
 
 def test_a_lesson_ended_elsewhere_is_told_to_the_tab_that_showed_it_and_a_fresh_link_finds_none(monkeypatch):

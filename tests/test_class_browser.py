@@ -126,4 +126,13 @@ def test_reload_stop_and_mode_switch_say_what_is_true(gallery_25):
     # Leaving the class page ends the share: back on it, the browser no longer shares, and the
     # page says so with no faces.
     assert gallery_25["after_mode_switch"] == {"headline": "Stopped", "faces": 0, "browser_sharing": False}
-    assert gallery_25.get("asked_before_switch")  # the page asked before it stopped the share
+
+
+def test_every_click_on_another_mode_while_sharing_is_asked_and_the_answer_taken(gallery_25):
+    # Each click on Photo while sharing is asked first; "Keep sharing" keeps the share and the class
+    # page; the last round's "Stop sharing and switch" shows the photo page. Each at the first click.
+    rounds = gallery_25["switch_rounds"]
+    assert len(rounds) == 4, rounds
+    kept = [r.get("asked_s") is not None and r.get("kept_s") is not None for r in rounds[:-1]]
+    assert all(kept) and all(r["sharing"] and r["class_page"] for r in rounds[:-1]), rounds
+    assert rounds[-1].get("asked_s") is not None and rounds[-1].get("switched_s") is not None, rounds

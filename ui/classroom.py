@@ -21,6 +21,7 @@ from ui.charts import distribution_chart
 from ui.lesson_links import lesson_links
 from ui.lesson_panels import attention_list, clock_timeline, lesson_downloads, reflow_notes, seat_names, seats_table
 from ui.lessons import forget_lesson
+from ui.modes import current_mode, go_to
 from ui.notices import class_notices
 from ui.share import share_component
 from ui.storage import lesson_storage
@@ -129,24 +130,33 @@ def leave_class() -> None:
     st.session_state["share_generation"] = st.session_state.get("share_generation", 0) + 1
 
 
-def guard_mode_switch() -> None:
-    """The mode selector's callback: while the call is shared, another mode is only asked for, not taken
-    (:func:`mode_switch_question` asks the teacher first)."""
+def ask_before_switch(chosen: str) -> bool:
+    """Whether a switch to ``chosen`` is only asked for: while the call is shared, it is, and
+    :func:`mode_switch_question` asks the teacher first."""
     share = st.session_state.get("class_share")
-    chosen = st.session_state.get("mode")
     if chosen != CLASS_MODE and st.session_state.get("class_on_page") and share is not None and not share.stopped:
-        st.session_state["mode"] = CLASS_MODE
         st.session_state["mode_asked"] = chosen
+        return True
+    return False
 
 
 def mode_switch_question() -> None:
-    """Asks before a mode switch stops the share: switch (sharing stops, the lesson is kept) or keep sharing."""
+    """Asks before a mode switch stops the share: switch (sharing stops, the lesson is kept) or keep sharing.
+
+    Drawn by the share panel, whose runs come every few seconds and with every frame: drawn only by the
+    page's run, which such a run races, it failed to show now and then (a click in 15, in a browser).
+    Either answer runs the whole page once more (:func:`page_run_asked`)."""
     chosen = st.session_state.get("mode_asked")
     if not chosen:
         return
 
     def switch() -> None:
-        st.session_state["mode"] = st.session_state.pop("mode_asked")
+        go_to(st.session_state.pop("mode_asked"), afresh=True)
+        st.session_state["page_run_asked"] = True
+
+    def keep() -> None:
+        st.session_state.pop("mode_asked", None)
+        st.session_state["page_run_asked"] = True
 
     with st.container(border=True):
         st.warning(
@@ -155,7 +165,12 @@ def mode_switch_question() -> None:
         )
         yes, no = st.columns(2)
         yes.button(f"Stop sharing and switch to {chosen}", on_click=switch, key="switch_mode")
-        no.button("Keep sharing", on_click=lambda: st.session_state.pop("mode_asked", None), key="keep_sharing")
+        no.button("Keep sharing", on_click=keep, key="keep_sharing")
+
+
+def page_run_asked() -> bool:
+    """Whether a button in the share panel asked for a run of the whole page (once)."""
+    return bool(st.session_state.pop("page_run_asked", False))
 
 
 def share_state(files: ModelFiles | None, detector: DetectorConfig, presence: bool = False) -> Share:
@@ -235,7 +250,7 @@ def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, p
         )
     )
     class_notices(presence)
-    # What comes and goes above the share panel (a question, a warning, the lesson's link kept in the browser)
+    # What comes and goes above the share panel (a warning, the lesson's link kept in the browser)
     # is drawn in one container: the panel keeps its place on the page, so the browser does not draw its
     # share button afresh (a new element) when a lesson starts.
     with st.container():
@@ -248,7 +263,6 @@ def class_page(files: ModelFiles | None, detector: DetectorConfig, fps: float, p
 def lesson_of_the_page() -> tuple[LessonStore, str | None, Lesson | None, LessonSnapshot | None]:
     """The lesson store, the page's lesson code, its lesson on this server and its stored copy; says what is
     wrong with them, and keeps the link in this browser's list."""
-    mode_switch_question()
     store = lesson_store()
     storage = lesson_storage()
     if storage.error:
@@ -278,10 +292,14 @@ def lesson_of_the_page() -> tuple[LessonStore, str | None, Lesson | None, Lesson
 
 @st.fragment(run_every=2.0)
 def share_panel(files: ModelFiles | None, detector: DetectorConfig, fps: float, presence: bool = False) -> None:
-    if st.session_state.get("mode", CLASS_MODE) != CLASS_MODE:
+    if page_run_asked():
+        st.rerun()
+    if current_mode(CLASS_MODE) != CLASS_MODE:
         # A timed rerun of this fragment after the page went to another mode: draw nothing, so
         # that the share button leaves the page and the browser stops sharing.
         return
+    with st.container():  # always drawn, empty but for a question: the share button below keeps its place
+        mode_switch_question()
     store = lesson_store()
     share = share_state(files, detector, presence)
     end_if_deleted_elsewhere(share, current_lesson(store)[0])  # before a frame could start a new lesson

@@ -17,6 +17,7 @@ from fer.classroom.snapshot import duration
 from fer.labels import LABELS
 from ui.charts import emotion_colors, share_axis
 from ui.lesson_links import lesson_links
+from ui.modes import go_to
 from ui.storage import lesson_storage
 
 LESSONS_MODE = "Lessons"
@@ -69,7 +70,7 @@ def lessons_page(class_mode: str) -> None:
 
     def open_lesson() -> None:
         st.query_params["lesson"] = code
-        st.session_state["mode"] = class_mode
+        go_to(class_mode)
 
     open_.button("Open it on the class page", on_click=open_lesson)
     if delete.button("Delete it"):

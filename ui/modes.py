@@ -17,7 +17,7 @@ MODE = "mode"  # the session's key of the mode the page shows
 _SELECTOR = "mode_selector"  # how many times the selector was drawn afresh
 
 
-def choose_mode(modes: Sequence[str], ask_first: Callable[[str], bool] = lambda chosen: False) -> str:
+def choose_mode(modes: Sequence[str], ask_first: Callable[[str], bool]) -> str:
     """The sidebar's mode selector and the mode the page shows. ``ask_first(chosen)``: whether a choice is
     only asked for, not taken (it puts the question to the teacher; :func:`go_to` takes the answer)."""
     if st.session_state.get(MODE) not in modes:
